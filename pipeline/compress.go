@@ -1,0 +1,48 @@
+package pipeline
+
+import (
+	"bufio"
+	"io"
+
+	"github.com/klauspost/compress/gzip"
+	"github.com/klauspost/compress/zstd"
+)
+
+// decompress wraps r for the given compression ("" = none). The closer
+// releases decoder resources; it does not close r.
+func decompress(r io.Reader, compression string) (io.Reader, io.Closer, error) {
+	switch compression {
+	case "gzip":
+		zr, err := gzip.NewReader(bufio.NewReaderSize(r, 1<<16))
+		if err != nil {
+			return nil, nil, err
+		}
+		return zr, zr, nil
+	case "zstd":
+		zr, err := zstd.NewReader(r, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxWindow(1<<30))
+		if err != nil {
+			return nil, nil, err
+		}
+		return zr, closerFunc(func() error { zr.Close(); return nil }), nil
+	}
+	return r, closerFunc(func() error { return nil }), nil
+}
+
+// compressWriter wraps w; Close flushes the compressor, not w.
+func compressWriter(w io.Writer, compression string) (io.WriteCloser, error) {
+	switch compression {
+	case "gzip":
+		return gzip.NewWriterLevel(w, gzip.DefaultCompression)
+	case "zstd":
+		return zstd.NewWriter(w, zstd.WithEncoderConcurrency(1), zstd.WithEncoderLevel(zstd.SpeedDefault))
+	}
+	return nopWriteCloser{w}, nil
+}
+
+type closerFunc func() error
+
+func (f closerFunc) Close() error { return f() }
+
+type nopWriteCloser struct{ io.Writer }
+
+func (nopWriteCloser) Close() error { return nil }

@@ -1,0 +1,805 @@
+package pipeline
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/apache/arrow/go/v17/arrow"
+	"github.com/apache/arrow/go/v17/arrow/ipc"
+	"github.com/apache/arrow/go/v17/arrow/memory"
+)
+
+// RunOptions are the command-line knobs of a run.
+type RunOptions struct {
+	OutDir    string // overrides output.path
+	Workers   int    // tasks run at once; 0 = number of cores
+	Resume    bool   // skip tasks whose completion marker exists
+	Overwrite bool   // replace a previous run's output
+	Rank      int    // run tasks with index % WorldSize == Rank
+	WorldSize int
+	Progress  io.Writer // progress and log lines (nil = quiet)
+	Terminal  bool      // Progress is a terminal: draw a bar
+	Mem       memory.Allocator
+	// FaultTask makes the task with this index fail after writing its
+	// output but before committing it (fault injection for resume tests);
+	// -1 = none.
+	FaultTask int
+}
+
+// Result is what a run did.
+type Result struct {
+	OutDir   string
+	Stats    *Stats
+	Manifest *Manifest
+	Pending  string // non-empty when this rank stopped before the run was complete
+	Wall     time.Duration
+}
+
+// UserError is a problem with the config, the inputs or the command line:
+// the CLI prints it on one line and exits 2.
+type UserError struct{ Err error }
+
+func (e *UserError) Error() string { return e.Err.Error() }
+func (e *UserError) Unwrap() error { return e.Err }
+
+func userErr(format string, args ...any) error {
+	return &UserError{Err: fmt.Errorf(format, args...)}
+}
+
+// phase is one pass over the tasks (per-task) or a global barrier decision.
+type phase struct {
+	index   int
+	global  bool
+	barrier int   // step index of the barrier this phase observes (per-task) or decides (global); -1 none
+	apply   int   // step index of the barrier applied at the start (per-task phases after one); -1 none
+	steps   []int // map/filter steps run in this phase
+}
+
+type runner struct {
+	cfg         *Config
+	opts        RunOptions
+	out         string
+	work        string
+	rejectedDir string
+	errorsDir   string
+	tasks       []TaskSpec
+	stages      []Stage
+	phases      []phase
+	mem         memory.Allocator
+	readDocs    atomic.Int64
+	readBytes   atomic.Int64
+	inputBytes  int64
+	progressN   int64 // compressed input bytes consumed
+}
+
+// Run executes a pipeline.
+func Run(ctx context.Context, cfg *Config, opts RunOptions) (*Result, error) {
+	start := time.Now()
+	r := &runner{cfg: cfg, opts: opts, mem: opts.Mem}
+	if r.mem == nil {
+		r.mem = memory.DefaultAllocator
+	}
+	if opts.Workers <= 0 {
+		r.opts.Workers = runtime.NumCPU()
+	}
+	if opts.WorldSize <= 0 {
+		r.opts.WorldSize = 1
+	}
+	if r.opts.Rank < 0 || r.opts.Rank >= r.opts.WorldSize {
+		return nil, userErr("--rank %d is outside --world-size %d", r.opts.Rank, r.opts.WorldSize)
+	}
+	r.out = cfg.Output.Path
+	if opts.OutDir != "" {
+		r.out = opts.OutDir
+	}
+	if r.out == "" {
+		return nil, userErr("%s: output.path is empty (set it or pass -o)", cfg.File)
+	}
+	r.work = cfg.WorkDir
+	if r.work == "" {
+		r.work = filepath.Join(r.out, ".grist")
+	}
+	if cfg.Rejected != nil {
+		r.rejectedDir = cfg.Rejected.Path
+	}
+	if cfg.Errors != nil {
+		r.errorsDir = cfg.Errors.Path
+	}
+	if err := r.prepare(); err != nil {
+		return nil, err
+	}
+	defer func() {
+		for _, s := range r.stages {
+			if c, ok := s.(Closer); ok {
+				c.Close()
+			}
+		}
+	}()
+	stop := r.startProgress()
+	pending, err := r.runPhases(ctx)
+	stop()
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{OutDir: r.out, Pending: pending, Wall: time.Since(start)}
+	if pending != "" {
+		return res, nil
+	}
+	res.Stats, res.Manifest, err = r.finish(time.Since(start))
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// prepare checks inputs and the output folder, plans tasks and phases, and
+// builds the stages.
+func (r *runner) prepare() error {
+	files, err := ExpandInputs(r.cfg.Input)
+	if err != nil {
+		return &UserError{Err: fmt.Errorf("%s: %w", r.cfg.File, err)}
+	}
+	r.cfg.Files = files
+	for _, f := range files {
+		r.inputBytes += f.Size
+	}
+	r.tasks, err = PlanTasks(files, r.cfg.Input)
+	if err != nil {
+		return &UserError{Err: err}
+	}
+	if err := r.checkOutput(); err != nil {
+		return err
+	}
+	r.planPhases()
+	env := func(i int, sc StepConf) *Env {
+		return &Env{Name: sc.Name, Index: i, Drop: sc.Drop, Seed: r.cfg.Seed, Mem: r.mem, Config: r.cfg, Logf: r.logf}
+	}
+	for i, sc := range r.cfg.Plan {
+		st, err := sc.Spec.New(sc.Options, env(i, sc))
+		if err != nil {
+			return &UserError{Err: fmt.Errorf("%s:%d: %s: %w", r.cfg.File, sc.Line, sc.Path, err)}
+		}
+		r.stages = append(r.stages, st)
+	}
+	return nil
+}
+
+func (r *runner) planPhases() {
+	cur := phase{index: 0, barrier: -1, apply: -1}
+	for i, sc := range r.cfg.Plan {
+		if sc.Spec.Kind != KindBarrier {
+			cur.steps = append(cur.steps, i)
+			continue
+		}
+		cur.barrier = i
+		r.phases = append(r.phases, cur)
+		r.phases = append(r.phases, phase{index: len(r.phases), global: true, barrier: i, apply: -1})
+		cur = phase{index: len(r.phases), barrier: -1, apply: i}
+	}
+	r.phases = append(r.phases, cur)
+}
+
+// runState is written once per output folder; a resume must match it.
+type runState struct {
+	ConfigHash string `json:"config_hash"`
+	Tasks      int    `json:"tasks"`
+	Version    string `json:"version"`
+}
+
+func (r *runner) checkOutput() error {
+	state := runState{ConfigHash: r.cfg.Hash(), Tasks: len(r.tasks), Version: Version}
+	statePath := filepath.Join(r.work, "run.json")
+	prev, err := os.ReadFile(statePath)
+	hasRun := err == nil
+	nonEmpty := false
+	if ents, err := os.ReadDir(r.out); err == nil && len(ents) > 0 {
+		nonEmpty = true
+	}
+	switch {
+	case r.opts.Overwrite:
+		if nonEmpty && !hasRun && !isGristOutput(r.out) {
+			return userErr("output %s is not empty and holds no grist run: refusing to overwrite it", r.out)
+		}
+		for _, d := range []string{r.out, r.rejectedDir, r.errorsDir} {
+			if d != "" && isGristOutputOrEmpty(d, r.work) {
+				if err := os.RemoveAll(d); err != nil {
+					return err
+				}
+			}
+		}
+		if r.cfg.WorkDir != "" {
+			os.RemoveAll(r.work)
+		}
+	case r.opts.Resume:
+		if hasRun {
+			var ps runState
+			if err := json.Unmarshal(prev, &ps); err != nil {
+				return fmt.Errorf("%s: %v", statePath, err)
+			}
+			if ps.ConfigHash != state.ConfigHash || ps.Tasks != state.Tasks {
+				return userErr("cannot resume in %s: the config or the inputs changed since that run started (use --overwrite to start again)", r.out)
+			}
+		} else if nonEmpty {
+			return userErr("cannot resume in %s: it holds no grist run", r.out)
+		}
+	default:
+		if hasRun || nonEmpty {
+			return userErr("output %s is not empty: use --resume to continue that run or --overwrite to replace it", r.out)
+		}
+	}
+	if err := os.MkdirAll(r.work, 0o755); err != nil {
+		return fmt.Errorf("cannot create %s: %v", r.work, unwrapPathErr(err))
+	}
+	b, _ := json.MarshalIndent(state, "", "  ")
+	return writeFileAtomic(statePath, b)
+}
+
+func isGristOutput(dir string) bool {
+	for _, f := range []string{".grist", "manifest.json"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// isGristOutputOrEmpty: a folder we may clear on --overwrite: it holds only
+// part files, manifests and grist work data.
+func isGristOutputOrEmpty(dir, work string) bool {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return false
+	}
+	for _, e := range ents {
+		n := e.Name()
+		if n == ".grist" || n == "manifest.json" || n == "stats.json" || filepath.Join(dir, n) == work {
+			continue
+		}
+		if m, _ := filepath.Match("part-*", n); m {
+			continue
+		}
+		if m, _ := filepath.Match(".part-*", n); m {
+			continue
+		}
+		return false
+	}
+	return true
+}
+
+func (r *runner) markerPath(p, task int) string {
+	if task < 0 {
+		return filepath.Join(r.work, "markers", fmt.Sprintf("p%d", p), "global.done")
+	}
+	return filepath.Join(r.work, "markers", fmt.Sprintf("p%d", p), fmt.Sprintf("task-%05d.done", task))
+}
+
+func (r *runner) statsPath(p, task int) string {
+	return filepath.Join(r.work, "stats", fmt.Sprintf("p%d", p), fmt.Sprintf("task-%05d.json", task))
+}
+
+func (r *runner) interPath(p, task int) string {
+	return filepath.Join(r.work, "data", fmt.Sprintf("p%d", p), fmt.Sprintf("task-%05d.arrow", task))
+}
+
+func exists(p string) bool { _, err := os.Stat(p); return err == nil }
+
+// runPhases runs every phase this rank can run. It returns a non-empty note
+// when the run cannot complete in this process (other ranks not done).
+func (r *runner) runPhases(ctx context.Context) (string, error) {
+	for _, ph := range r.phases {
+		if ph.global {
+			if exists(r.markerPath(ph.index, -1)) {
+				continue
+			}
+			for _, t := range r.tasks {
+				if !exists(r.markerPath(ph.index-1, t.Index)) {
+					return fmt.Sprintf("phase %d (%s) waits for every task of phase %d: run the other ranks, then run again with --resume", ph.index, r.cfg.Plan[ph.barrier].Name, ph.index-1), nil
+				}
+			}
+			if r.opts.Rank != 0 {
+				return fmt.Sprintf("phase %d (%s) is run by rank 0", ph.index, r.cfg.Plan[ph.barrier].Name), nil
+			}
+			b := r.stages[ph.barrier].(Barrier)
+			dir := r.barrierDir(ph.barrier)
+			r.logf("phase %d: %s decides over %d tasks", ph.index, r.cfg.Plan[ph.barrier].Name, len(r.tasks))
+			if err := b.Decide(ctx, dir, len(r.tasks), r.opts.Workers); err != nil {
+				return "", fmt.Errorf("%s: %w", r.cfg.Plan[ph.barrier].Name, err)
+			}
+			if err := writeFileAtomic(r.markerPath(ph.index, -1), []byte("{}\n")); err != nil {
+				return "", err
+			}
+			continue
+		}
+		if ph.apply >= 0 && !exists(r.markerPath(ph.index-1, -1)) {
+			return fmt.Sprintf("phase %d waits for the decision of %s", ph.index, r.cfg.Plan[ph.apply].Name), nil
+		}
+		if err := r.runTaskPhase(ctx, ph); err != nil {
+			return "", err
+		}
+	}
+	last := r.phases[len(r.phases)-1].index
+	for _, t := range r.tasks {
+		if !exists(r.markerPath(last, t.Index)) {
+			return "this rank is done; the run completes when every rank has finished (then run again with --resume, or any rank writes the manifest at its end)", nil
+		}
+	}
+	return "", nil
+}
+
+func (r *runner) barrierDir(step int) string {
+	return filepath.Join(r.work, "barrier", fmt.Sprintf("step-%02d-%s", step, r.cfg.Plan[step].Name))
+}
+
+func (r *runner) runTaskPhase(ctx context.Context, ph phase) error {
+	var todo []TaskSpec
+	for _, t := range r.tasks {
+		if t.Index%r.opts.WorldSize != r.opts.Rank {
+			continue
+		}
+		if exists(r.markerPath(ph.index, t.Index)) {
+			if r.opts.Resume {
+				continue
+			}
+		}
+		todo = append(todo, t)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	jobs := make(chan TaskSpec)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var firstErr error
+	for w := 0; w < min(r.opts.Workers, max(1, len(todo))); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for t := range jobs {
+				if err := r.runTask(ctx, ph, t); err != nil {
+					mu.Lock()
+					if firstErr == nil {
+						firstErr = err
+					}
+					mu.Unlock()
+					cancel()
+				}
+			}
+		}()
+	}
+feed:
+	for _, t := range todo {
+		select {
+		case jobs <- t:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	if firstErr != nil {
+		return firstErr
+	}
+	return ctx.Err()
+}
+
+// taskResult is what a task's completion marker records.
+type taskResult struct {
+	Output   []PartInfo `json:"output,omitempty"`
+	Rejected []PartInfo `json:"rejected,omitempty"`
+	Errors   []PartInfo `json:"errors,omitempty"`
+}
+
+func (r *runner) runTask(ctx context.Context, ph phase, spec TaskSpec) (err error) {
+	t := &Task{Spec: spec, Phase: ph.index, Mem: r.mem, ctx: ctx, r: r, stats: NewStats(r.cfg.Plan)}
+	t.stats.Tasks = 1
+	if ph.index != 0 {
+		t.stats.Tasks = 0 // a task is counted once, in phase 0
+	}
+	started := time.Now()
+	var out *Part
+	var inter *interWriter
+	var obs Observer
+	var app Applier
+	defer func() {
+		if err != nil {
+			for _, p := range []*Part{out, t.rejected, t.errors} {
+				if p != nil {
+					p.Abort()
+				}
+			}
+			if inter != nil {
+				inter.abort()
+			}
+			err = fmt.Errorf("task %d (%s): %w", spec.Index, spec.File.Path, err)
+		}
+	}()
+	last := ph.index == r.phases[len(r.phases)-1].index
+	if last {
+		out, err = OpenPart(r.out, partName(spec.Index, 0, r.cfg.Output.Format, r.cfg.Output.Compression), r.cfg.Output)
+		if err != nil {
+			return err
+		}
+	} else {
+		inter = newInterWriter(r.interPath(ph.index, spec.Index))
+		obs, err = r.stages[ph.barrier].(Barrier).Observer(t, r.barrierDir(ph.barrier))
+		if err != nil {
+			return err
+		}
+	}
+	if ph.apply >= 0 {
+		app, err = r.stages[ph.apply].(Barrier).Applier(t, r.barrierDir(ph.apply))
+		if err != nil {
+			return err
+		}
+	}
+	src, err := r.openSource(ctx, ph, t)
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	inRow, outRow := 0, 0
+	for {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		rec, err := src.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		if ph.index == 0 {
+			n := rec.NumRows()
+			t.stats.Read += n
+			b := TextBytes(rec)
+			t.stats.ReadBytes += b
+			r.readDocs.Add(n)
+			r.readBytes.Add(b)
+		}
+		if app != nil {
+			n := int(rec.NumRows())
+			t.step = ph.apply
+			rec, err = r.timed(t, ph.apply, rec, func(rec arrow.Record) (arrow.Record, error) {
+				return app.Apply(ctx, t, rec, inRow)
+			})
+			inRow += n
+			if err != nil {
+				return err
+			}
+		}
+		for _, i := range ph.steps {
+			if rec == nil || rec.NumRows() == 0 {
+				break
+			}
+			t.step = i
+			st := r.stages[i]
+			rec, err = r.timed(t, i, rec, func(rec arrow.Record) (arrow.Record, error) {
+				return st.Process(ctx, t, rec)
+			})
+			if err != nil {
+				return err
+			}
+		}
+		if rec == nil {
+			continue
+		}
+		if rec.NumRows() > 0 {
+			if last {
+				t.stats.Written += rec.NumRows()
+				t.stats.WrittenBytes += TextBytes(rec)
+				err = out.Write(rec)
+			} else {
+				err = obs.Observe(rec, outRow)
+				if err == nil {
+					err = inter.write(rec)
+				}
+				outRow += int(rec.NumRows())
+			}
+		}
+		rec.Release()
+		if err != nil {
+			return err
+		}
+	}
+	if w, ok := src.(interface{ Warnings() map[string]int64 }); ok {
+		addMap(&t.stats.Warnings, w.Warnings())
+	}
+	if r.opts.FaultTask == spec.Index {
+		return errors.New("injected fault")
+	}
+	// Commit: outputs, then stats, then the marker, each atomic.
+	var res taskResult
+	if out != nil {
+		if info, ok, err := out.Commit(); err != nil {
+			return err
+		} else if ok {
+			res.Output = append(res.Output, info)
+		}
+	}
+	if inter != nil {
+		if err := obs.Close(); err != nil {
+			return err
+		}
+		if err := inter.commit(); err != nil {
+			return err
+		}
+	}
+	for _, pp := range []struct {
+		p   *Part
+		dst *[]PartInfo
+	}{{t.rejected, &res.Rejected}, {t.errors, &res.Errors}} {
+		if pp.p == nil {
+			continue
+		}
+		info, ok, err := pp.p.Commit()
+		if err != nil {
+			return err
+		}
+		if ok {
+			*pp.dst = append(*pp.dst, info)
+		}
+	}
+	t.stats.Seconds = time.Since(started).Seconds()
+	sb, _ := json.Marshal(t.stats)
+	if err := writeFileAtomic(r.statsPath(ph.index, spec.Index), sb); err != nil {
+		return err
+	}
+	mb, _ := json.Marshal(res)
+	return writeFileAtomic(r.markerPath(ph.index, spec.Index), mb)
+}
+
+// timed runs one step on a batch, counting docs and bytes in and out.
+func (r *runner) timed(t *Task, step int, rec arrow.Record, f func(arrow.Record) (arrow.Record, error)) (arrow.Record, error) {
+	st := t.stats.Stages[step]
+	st.DocsIn += rec.NumRows()
+	st.BytesIn += TextBytes(rec)
+	t0 := time.Now()
+	out, err := f(rec) // out is owned by us: rec itself retained, or a new record
+	st.Seconds += time.Since(t0).Seconds()
+	rec.Release()
+	if err != nil {
+		if out != nil {
+			out.Release()
+		}
+		return nil, err
+	}
+	if out != nil {
+		st.DocsOut += out.NumRows()
+		st.BytesOut += TextBytes(out)
+	}
+	return out, nil
+}
+
+func (r *runner) openSource(ctx context.Context, ph phase, t *Task) (Reader, error) {
+	if ph.index > 0 {
+		return openInter(r.interPath(ph.index-2, t.Spec.Index), r.mem)
+	}
+	onErr := t.addError
+	switch t.Spec.File.Format {
+	case "jsonl":
+		return newJSONLReader(t.Spec, r.cfg.Input, r.mem, &r.progressN, onErr)
+	case "text":
+		return newTextReader(t.Spec, r.cfg.Input, r.mem, &r.progressN, onErr)
+	case "parquet":
+		return newParquetReader(ctx, t.Spec, r.cfg.Input, r.mem, &r.progressN, onErr)
+	}
+	return nil, fmt.Errorf("unknown format %q", t.Spec.File.Format)
+}
+
+// finish merges the per-task stats and results of the last phase into
+// stats.json and manifest.json.
+func (r *runner) finish(wall time.Duration) (*Stats, *Manifest, error) {
+	total := NewStats(r.cfg.Plan)
+	man := &Manifest{Version: Version, ConfigHash: r.cfg.Hash(), Format: r.cfg.Output.Format, Compression: r.cfg.Output.Compression}
+	for _, f := range r.cfg.Files {
+		man.Inputs = append(man.Inputs, ManifestInput{Path: filepath.ToSlash(f.Path), Bytes: f.Size})
+	}
+	for _, ph := range r.phases {
+		if ph.global {
+			continue
+		}
+		for _, t := range r.tasks {
+			b, err := os.ReadFile(r.statsPath(ph.index, t.Index))
+			if err != nil {
+				return nil, nil, fmt.Errorf("stats of task %d: %v", t.Index, err)
+			}
+			var s Stats
+			if err := json.Unmarshal(b, &s); err != nil {
+				return nil, nil, fmt.Errorf("%s: %v", r.statsPath(ph.index, t.Index), err)
+			}
+			total.Merge(&s)
+			mb, err := os.ReadFile(r.markerPath(ph.index, t.Index))
+			if err != nil {
+				return nil, nil, err
+			}
+			var res taskResult
+			if err := json.Unmarshal(mb, &res); err != nil {
+				return nil, nil, fmt.Errorf("%s: %v", r.markerPath(ph.index, t.Index), err)
+			}
+			man.Shards = append(man.Shards, res.Output...)
+			man.Rejected = append(man.Rejected, res.Rejected...)
+			man.Errors = append(man.Errors, res.Errors...)
+		}
+	}
+	sort.Slice(man.Shards, func(i, j int) bool { return man.Shards[i].Path < man.Shards[j].Path })
+	sort.Slice(man.Rejected, func(i, j int) bool { return man.Rejected[i].Path < man.Rejected[j].Path })
+	sort.Slice(man.Errors, func(i, j int) bool { return man.Errors[i].Path < man.Errors[j].Path })
+	man.Rows = total.Written
+	for _, s := range man.Shards {
+		man.Bytes += s.Bytes
+	}
+	man.Read, man.RejectedRows, man.ErrorRows = total.Read, sum(total.Rejected), sum(total.Errors)
+	if err := total.CheckAccounting(); err != nil {
+		return nil, nil, err
+	}
+	total.Seconds = wall.Seconds()
+	sb, _ := json.MarshalIndent(total, "", "  ")
+	if err := writeFileAtomic(filepath.Join(r.out, "stats.json"), append(sb, '\n')); err != nil {
+		return nil, nil, err
+	}
+	mb, _ := json.MarshalIndent(man, "", "  ")
+	if err := writeFileAtomic(filepath.Join(r.out, "manifest.json"), append(mb, '\n')); err != nil {
+		return nil, nil, err
+	}
+	return total, man, nil
+}
+
+// Manifest lists what a run wrote. It holds no timings or timestamps, so the
+// same input, config and seed give the same manifest byte for byte.
+type Manifest struct {
+	Version      string          `json:"grist_version"`
+	ConfigHash   string          `json:"config_hash"`
+	Format       string          `json:"format"`
+	Compression  string          `json:"compression"`
+	Inputs       []ManifestInput `json:"inputs"`
+	Read         int64           `json:"read"`
+	Rows         int64           `json:"rows"`
+	Bytes        int64           `json:"bytes"`
+	RejectedRows int64           `json:"rejected_rows"`
+	ErrorRows    int64           `json:"error_rows"`
+	Shards       []PartInfo      `json:"shards"`
+	Rejected     []PartInfo      `json:"rejected,omitempty"`
+	Errors       []PartInfo      `json:"errors,omitempty"`
+}
+
+// ManifestInput is one input file.
+type ManifestInput struct {
+	Path  string `json:"path"`
+	Bytes int64  `json:"bytes"`
+}
+
+func writeFileAtomic(path string, data []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		os.Remove(f.Name())
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	if err := os.Rename(f.Name(), path); err != nil {
+		os.Remove(f.Name())
+		return err
+	}
+	return nil
+}
+
+// interWriter keeps a task's rows between phases as an Arrow IPC file.
+type interWriter struct {
+	path string
+	f    *os.File
+	w    *ipc.FileWriter
+}
+
+func newInterWriter(path string) *interWriter { return &interWriter{path: path} }
+
+func (w *interWriter) write(rec arrow.Record) error {
+	if w.w == nil {
+		if err := os.MkdirAll(filepath.Dir(w.path), 0o755); err != nil {
+			return err
+		}
+		f, err := os.CreateTemp(filepath.Dir(w.path), "."+filepath.Base(w.path)+".tmp-*")
+		if err != nil {
+			return err
+		}
+		w.f = f
+		w.w, err = ipc.NewFileWriter(f, ipc.WithSchema(rec.Schema()), ipc.WithZstd())
+		if err != nil {
+			return err
+		}
+	}
+	return w.w.Write(rec)
+}
+
+func (w *interWriter) commit() error {
+	if w.w == nil {
+		// no rows reached the barrier: an empty marker file
+		return writeFileAtomic(w.path, nil)
+	}
+	if err := w.w.Close(); err != nil {
+		return err
+	}
+	if err := w.f.Sync(); err != nil {
+		return err
+	}
+	if err := w.f.Close(); err != nil {
+		return err
+	}
+	name := w.f.Name()
+	w.f = nil
+	return os.Rename(name, w.path)
+}
+
+func (w *interWriter) abort() {
+	if w.f != nil {
+		w.f.Close()
+		os.Remove(w.f.Name())
+	}
+}
+
+type interReader struct {
+	f   *os.File
+	r   *ipc.FileReader
+	i   int
+	cur arrow.Record
+}
+
+func openInter(path string, mem memory.Allocator) (Reader, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	if st.Size() == 0 {
+		return &interReader{f: f}, nil
+	}
+	r, err := ipc.NewFileReader(f, ipc.WithAllocator(mem))
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("%s: %v", path, err)
+	}
+	return &interReader{f: f, r: r}, nil
+}
+
+func (r *interReader) Next() (arrow.Record, error) {
+	if r.r == nil || r.i >= r.r.NumRecords() {
+		return nil, io.EOF
+	}
+	rec, err := r.r.RecordAt(r.i)
+	r.i++
+	return rec, err
+}
+
+func (r *interReader) Close() error {
+	if r.r != nil {
+		r.r.Close()
+	}
+	return r.f.Close()
+}

@@ -1,0 +1,189 @@
+package pipeline
+
+import (
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// InputFile is one file to read.
+type InputFile struct {
+	Path        string // as given or found (relative paths stay relative)
+	Size        int64
+	Format      string // jsonl, text, parquet
+	Compression string // gzip, zstd or "" (from the extension)
+}
+
+// TaskSpec is one unit of input: a whole file, a line-aligned byte range of
+// an uncompressed file, or a range of Parquet row groups. Tasks are numbered
+// from the sorted file list, so numbering never depends on timing.
+type TaskSpec struct {
+	Index int
+	File  InputFile
+	Start int64 // byte offset (jsonl/text) or first row group (parquet)
+	End   int64 // exclusive; -1 = to the end
+}
+
+// ExpandInputs resolves paths, globs (with **) and folders to a sorted,
+// de-duplicated list of readable files. A path that matches nothing is an error.
+func ExpandInputs(in InputConfig) ([]InputFile, error) {
+	seen := map[string]bool{}
+	var files []InputFile
+	add := func(p string, size int64) error {
+		clean := filepath.Clean(p)
+		if seen[clean] {
+			return nil
+		}
+		format, comp := detectFormat(clean, in.Format)
+		if format == "" {
+			return nil // folders and globs skip files of unknown kinds
+		}
+		seen[clean] = true
+		files = append(files, InputFile{Path: clean, Size: size, Format: format, Compression: comp})
+		return nil
+	}
+	for _, p := range in.Paths {
+		matches, err := globAll(p)
+		if err != nil {
+			return nil, fmt.Errorf("input %s: %v", p, err)
+		}
+		if len(matches) == 0 {
+			return nil, fmt.Errorf("input %s: no such file or no file matches", p)
+		}
+		for _, m := range matches {
+			st, err := os.Stat(m)
+			if err != nil {
+				return nil, fmt.Errorf("input %s: %v", m, unwrapPathErr(err))
+			}
+			if st.IsDir() {
+				err := filepath.WalkDir(m, func(path string, d fs.DirEntry, err error) error {
+					if err != nil {
+						return err
+					}
+					if d.IsDir() {
+						if path != m && strings.HasPrefix(d.Name(), ".") {
+							return filepath.SkipDir
+						}
+						return nil
+					}
+					if strings.HasPrefix(d.Name(), ".") || !d.Type().IsRegular() {
+						return nil
+					}
+					info, err := d.Info()
+					if err != nil {
+						return err
+					}
+					return add(path, info.Size())
+				})
+				if err != nil {
+					return nil, fmt.Errorf("input %s: %v", m, err)
+				}
+				continue
+			}
+			if format, _ := detectFormat(m, in.Format); format == "" {
+				return nil, fmt.Errorf("input %s: unknown format (use .jsonl, .txt or .parquet, optionally .gz/.zst, or set input.format)", m)
+			}
+			if err := add(m, st.Size()); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if len(files) == 0 {
+		return nil, fmt.Errorf("input: no readable files in %s", strings.Join(in.Paths, ", "))
+	}
+	sort.Slice(files, func(i, j int) bool { return files[i].Path < files[j].Path })
+	return files, nil
+}
+
+// globAll expands a glob; "**" matches any number of folders.
+func globAll(pattern string) ([]string, error) {
+	if !strings.Contains(pattern, "**") {
+		if !strings.ContainsAny(pattern, "*?[") {
+			return []string{pattern}, nil
+		}
+		return filepath.Glob(pattern)
+	}
+	root, rest, _ := strings.Cut(pattern, "**")
+	root = filepath.Clean(root)
+	if root == "" {
+		root = "."
+	}
+	rest = strings.TrimPrefix(rest, string(filepath.Separator))
+	var out []string
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			return nil
+		}
+		rel, _ := filepath.Rel(root, path)
+		if ok, _ := filepath.Match(rest, filepath.Base(rel)); ok || rest == "" {
+			out = append(out, path)
+		} else if ok, _ := filepath.Match(rest, rel); ok {
+			out = append(out, path)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// detectFormat maps a file name to (format, compression); forced is
+// input.format ("auto" to detect).
+func detectFormat(path, forced string) (string, string) {
+	name := strings.ToLower(filepath.Base(path))
+	comp := ""
+	switch {
+	case strings.HasSuffix(name, ".gz"):
+		comp, name = "gzip", strings.TrimSuffix(name, ".gz")
+	case strings.HasSuffix(name, ".zst"):
+		comp, name = "zstd", strings.TrimSuffix(name, ".zst")
+	case strings.HasSuffix(name, ".zstd"):
+		comp, name = "zstd", strings.TrimSuffix(name, ".zstd")
+	}
+	if forced != "" && forced != "auto" {
+		return forced, comp
+	}
+	switch filepath.Ext(name) {
+	case ".jsonl", ".ndjson", ".json":
+		return "jsonl", comp
+	case ".txt", ".text", ".md":
+		return "text", comp
+	case ".parquet":
+		if comp != "" {
+			return "", ""
+		}
+		return "parquet", ""
+	}
+	return "", ""
+}
+
+// PlanTasks cuts files into tasks: large uncompressed line files into
+// line-aligned byte ranges of about splitBytes, Parquet files into ranges of
+// row groups of about splitBytes, everything else one task per file.
+func PlanTasks(files []InputFile, in InputConfig) ([]TaskSpec, error) {
+	var tasks []TaskSpec
+	for _, f := range files {
+		switch {
+		case f.Compression == "" && f.Size > in.SplitBytes && (f.Format == "jsonl" || (f.Format == "text" && in.TextMode == "line")):
+			for start := int64(0); start < f.Size; start += in.SplitBytes {
+				end := min(start+in.SplitBytes, f.Size)
+				tasks = append(tasks, TaskSpec{Index: len(tasks), File: f, Start: start, End: end})
+			}
+		case f.Format == "parquet":
+			groups, err := parquetRowGroupSplits(f.Path, in.SplitBytes)
+			if err != nil {
+				return nil, err
+			}
+			for _, g := range groups {
+				tasks = append(tasks, TaskSpec{Index: len(tasks), File: f, Start: g[0], End: g[1]})
+			}
+		default:
+			tasks = append(tasks, TaskSpec{Index: len(tasks), File: f, Start: 0, End: -1})
+		}
+	}
+	return tasks, nil
+}

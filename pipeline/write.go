@@ -1,0 +1,134 @@
+package pipeline
+
+import (
+	"bufio"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"hash"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/apache/arrow/go/v17/arrow"
+)
+
+// PartInfo describes one committed output file, for the manifest.
+type PartInfo struct {
+	Path   string `json:"path"` // relative to the sink folder
+	Rows   int64  `json:"rows"`
+	Bytes  int64  `json:"bytes"`
+	SHA256 string `json:"sha256"`
+}
+
+// recordWriter encodes batches into one open file.
+type recordWriter interface {
+	Write(rec arrow.Record) error
+	Close() error // flushes the encoding; does not close the file
+}
+
+// Part is one output file written atomically: to a hidden temporary name in
+// the same folder, renamed into place by Commit. A part that is never
+// committed leaves nothing visible (Abort removes the temporary file).
+type Part struct {
+	dir, name string
+	tmp       string
+	f         *os.File
+	bw        *bufio.Writer
+	h         hash.Hash
+	n         int64
+	rows      int64
+	enc       recordWriter
+	sink      SinkConfig
+}
+
+// OpenPart creates the temporary file of a part. name must be a plain file
+// name: shard names never escape their folder.
+func OpenPart(dir, name string, sink SinkConfig) (*Part, error) {
+	if name != filepath.Base(name) || strings.HasPrefix(name, ".") || name == "" {
+		return nil, fmt.Errorf("bad part name %q", name)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	f, err := os.CreateTemp(dir, "."+name+".tmp-*")
+	if err != nil {
+		return nil, err
+	}
+	p := &Part{dir: dir, name: name, tmp: f.Name(), f: f, h: sha256.New(), sink: sink}
+	p.bw = bufio.NewWriterSize(io.MultiWriter(f, p.h, countWriter{&p.n}), 1<<20)
+	return p, nil
+}
+
+type countWriter struct{ n *int64 }
+
+func (c countWriter) Write(b []byte) (int, error) { *c.n += int64(len(b)); return len(b), nil }
+
+// Write appends a batch; the encoder is chosen by the sink's format.
+func (p *Part) Write(rec arrow.Record) error {
+	if rec.NumRows() == 0 {
+		return nil
+	}
+	if p.enc == nil {
+		var err error
+		switch p.sink.Format {
+		case "jsonl":
+			p.enc, err = newJSONLWriter(p.bw, p.sink.Compression)
+		default:
+			p.enc, err = newParquetWriter(p.bw, rec.Schema(), p.sink)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	p.rows += rec.NumRows()
+	if err := p.enc.Write(rec); err != nil {
+		return fmt.Errorf("%s: %w", filepath.Join(p.dir, p.name), err)
+	}
+	return nil
+}
+
+// Rows written so far.
+func (p *Part) Rows() int64 { return p.rows }
+
+// Commit finishes the file, syncs it and renames it into place. A part with
+// no rows is removed and reports ok=false.
+func (p *Part) Commit() (info PartInfo, ok bool, err error) {
+	final := filepath.Join(p.dir, p.name)
+	fail := func(err error) (PartInfo, bool, error) {
+		p.Abort()
+		return PartInfo{}, false, fmt.Errorf("%s: %w", final, err)
+	}
+	if p.rows == 0 {
+		p.Abort()
+		_ = os.Remove(final) // a rerun that now writes nothing
+		return PartInfo{}, false, nil
+	}
+	if err := p.enc.Close(); err != nil {
+		return fail(err)
+	}
+	if err := p.bw.Flush(); err != nil {
+		return fail(err)
+	}
+	if err := p.f.Sync(); err != nil {
+		return fail(err)
+	}
+	if err := p.f.Close(); err != nil {
+		return fail(err)
+	}
+	p.f = nil
+	if err := os.Rename(p.tmp, final); err != nil {
+		return fail(err)
+	}
+	return PartInfo{Path: p.name, Rows: p.rows, Bytes: p.n, SHA256: hex.EncodeToString(p.h.Sum(nil))}, true, nil
+}
+
+// Abort drops the temporary file.
+func (p *Part) Abort() {
+	if p.f != nil {
+		p.f.Close()
+		p.f = nil
+	}
+	os.Remove(p.tmp)
+}
