@@ -28,10 +28,10 @@ type InputConfig struct {
 
 // SinkConfig is an output place: documents, rejected rows or error rows.
 type SinkConfig struct {
-	Path        string `yaml:"path" doc:"output folder"`
-	Format      string `yaml:"format" default:"parquet" doc:"parquet, or jsonl (with compression gzip, zstd or none)"`
-	Compression string `yaml:"compression" default:"zstd" doc:"zstd, gzip, snappy (parquet only) or none"`
-	RowGroupRows int   `yaml:"row_group_rows" default:"65536" doc:"maximum rows per Parquet row group"`
+	Path         string `yaml:"path" doc:"output folder"`
+	Format       string `yaml:"format" default:"parquet" doc:"parquet, or jsonl (with compression gzip, zstd or none)"`
+	Compression  string `yaml:"compression" default:"zstd" doc:"zstd, gzip, snappy (parquet only) or none"`
+	RowGroupRows int    `yaml:"row_group_rows" default:"65536" doc:"maximum rows per Parquet row group"`
 }
 
 // Config is a whole pipeline file.

@@ -248,17 +248,17 @@ func intAt(arr arrow.Array, i int) int64 {
 // (parquet.Group sorts them by name).
 type orderedGroup []parquet.Field
 
-func (g orderedGroup) ID() int                       { return 0 }
-func (g orderedGroup) String() string                { return "group(" + strings.Join(g.names(), ", ") + ")" }
-func (g orderedGroup) Type() parquet.Type            { return parquet.Group{}.Type() }
-func (g orderedGroup) Optional() bool                { return false }
-func (g orderedGroup) Repeated() bool                { return false }
-func (g orderedGroup) Required() bool                { return true }
-func (g orderedGroup) Leaf() bool                    { return false }
-func (g orderedGroup) Fields() []parquet.Field       { return g }
-func (g orderedGroup) Encoding() encoding.Encoding   { return nil }
-func (g orderedGroup) Compression() compress.Codec   { return nil }
-func (g orderedGroup) GoType() reflect.Type          { return reflect.TypeOf(map[string]any{}) }
+func (g orderedGroup) ID() int                     { return 0 }
+func (g orderedGroup) String() string              { return "group(" + strings.Join(g.names(), ", ") + ")" }
+func (g orderedGroup) Type() parquet.Type          { return parquet.Group{}.Type() }
+func (g orderedGroup) Optional() bool              { return false }
+func (g orderedGroup) Repeated() bool              { return false }
+func (g orderedGroup) Required() bool              { return true }
+func (g orderedGroup) Leaf() bool                  { return false }
+func (g orderedGroup) Fields() []parquet.Field     { return g }
+func (g orderedGroup) Encoding() encoding.Encoding { return nil }
+func (g orderedGroup) Compression() compress.Codec { return nil }
+func (g orderedGroup) GoType() reflect.Type        { return reflect.TypeOf(map[string]any{}) }
 func (g orderedGroup) names() []string {
 	out := make([]string, len(g))
 	for i, f := range g {
@@ -272,5 +272,7 @@ type namedField struct {
 	name string
 }
 
-func (f namedField) Name() string                          { return f.name }
-func (f namedField) Value(base reflect.Value) reflect.Value { return base.MapIndex(reflect.ValueOf(f.name)) }
+func (f namedField) Name() string { return f.name }
+func (f namedField) Value(base reflect.Value) reflect.Value {
+	return base.MapIndex(reflect.ValueOf(f.name))
+}
