@@ -211,6 +211,9 @@ func (d *decoder) checkRequired(top map[string][2]*yaml.Node, cfg *Config) {
 func (d *decoder) checkInputs(top map[string][2]*yaml.Node, cfg *Config) {
 	paths := valueNode(top["input"][1], "paths")
 	for i, p := range cfg.Input.Paths {
+		if p == "" {
+			continue // reported by the decoder (an unset variable) or meaningless
+		}
 		at := paths
 		if paths != nil && paths.Kind == yaml.SequenceNode && i < len(paths.Content) {
 			at = paths.Content[i]

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -110,10 +111,10 @@ func Run(ctx context.Context, cfg *Config, opts RunOptions) (*Result, error) {
 		r.work = filepath.Join(r.out, ".grist")
 	}
 	if cfg.Rejected != nil {
-		r.rejectedDir = cfg.Rejected.Path
+		r.rejectedDir = rebase(cfg.Rejected.Path, cfg.Output.Path, r.out)
 	}
 	if cfg.Errors != nil {
-		r.errorsDir = cfg.Errors.Path
+		r.errorsDir = rebase(cfg.Errors.Path, cfg.Output.Path, r.out)
 	}
 	if err := r.prepare(); err != nil {
 		return nil, err
@@ -174,6 +175,16 @@ func (r *runner) prepare() error {
 	return nil
 }
 
+// rebase moves a sink folder that lives inside the configured output folder
+// to the same place inside the output folder given with -o.
+func rebase(p, cfgOut, out string) string {
+	rel, err := filepath.Rel(filepath.Clean(cfgOut), filepath.Clean(p))
+	if cfgOut == "" || err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return p
+	}
+	return filepath.Join(out, rel)
+}
+
 func (r *runner) planPhases() {
 	cur := phase{index: 0, barrier: -1, apply: -1}
 	for i, sc := range r.cfg.Plan {
@@ -210,8 +221,9 @@ func (r *runner) checkOutput() error {
 		if nonEmpty && !hasRun && !isGristOutput(r.out) {
 			return userErr("output %s is not empty and holds no grist run: refusing to overwrite it", r.out)
 		}
+		owned := []string{r.work, r.rejectedDir, r.errorsDir}
 		for _, d := range []string{r.out, r.rejectedDir, r.errorsDir} {
-			if d != "" && isGristOutputOrEmpty(d, r.work) {
+			if d != "" && isGristOutputOrEmpty(d, owned) {
 				if err := os.RemoveAll(d); err != nil {
 					return err
 				}
@@ -255,15 +267,21 @@ func isGristOutput(dir string) bool {
 
 // isGristOutputOrEmpty: a folder we may clear on --overwrite: it holds only
 // part files, manifests and grist work data.
-func isGristOutputOrEmpty(dir, work string) bool {
+func isGristOutputOrEmpty(dir string, owned []string) bool {
 	ents, err := os.ReadDir(dir)
 	if err != nil {
 		return false
 	}
+next:
 	for _, e := range ents {
 		n := e.Name()
-		if n == ".grist" || n == "manifest.json" || n == "stats.json" || filepath.Join(dir, n) == work {
+		if n == ".grist" || n == "manifest.json" || n == "stats.json" {
 			continue
+		}
+		for _, o := range owned {
+			if o != "" && filepath.Clean(filepath.Join(dir, n)) == filepath.Clean(o) {
+				continue next
+			}
 		}
 		if m, _ := filepath.Match("part-*", n); m {
 			continue
@@ -696,6 +714,11 @@ func writeFileAtomic(path string, data []byte) error {
 		os.Remove(f.Name())
 		return fmt.Errorf("%s: %w", path, err)
 	}
+	if err := f.Chmod(0o644); err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		return fmt.Errorf("%s: %w", path, err)
+	}
 	if err := f.Close(); err != nil {
 		os.Remove(f.Name())
 		return fmt.Errorf("%s: %w", path, err)
@@ -743,6 +766,9 @@ func (w *interWriter) commit() error {
 		return err
 	}
 	if err := w.f.Sync(); err != nil {
+		return err
+	}
+	if err := w.f.Chmod(0o644); err != nil {
 		return err
 	}
 	if err := w.f.Close(); err != nil {

@@ -114,6 +114,9 @@ func (p *Part) Commit() (info PartInfo, ok bool, err error) {
 	if err := p.f.Sync(); err != nil {
 		return fail(err)
 	}
+	if err := p.f.Chmod(0o644); err != nil {
+		return fail(err)
+	}
 	if err := p.f.Close(); err != nil {
 		return fail(err)
 	}

@@ -63,7 +63,7 @@ func newParquetWriter(w io.Writer, schema *arrow.Schema, sink SinkConfig) (*parq
 	pw := parquet.NewWriter(w,
 		parquet.NewSchema("document", orderedGroup(fields)),
 		parquet.Compression(codec),
-		parquet.CreatedBy("grist", Version, ""),
+		parquet.CreatedBy("grist", Version, "release"),
 		parquet.PageBufferSize(1<<20),
 	)
 	return &parquetWriter{w: pw, cols: cols, maxRows: int64(sink.RowGroupRows), schema: schema}, nil

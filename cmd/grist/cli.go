@@ -35,7 +35,7 @@ func Main(args []string) int {
 		return exitOK
 	}
 	fmt.Fprintln(os.Stderr, "grist: "+oneLine(err))
-	var ue *usageError
+	var ue usageError
 	var pe *pipeline.UserError
 	var ce *pipeline.ConfigError
 	var ces pipeline.ConfigErrors

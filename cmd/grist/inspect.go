@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/apache/arrow/go/v17/arrow"
 	"github.com/apache/arrow/go/v17/arrow/memory"
@@ -79,16 +80,13 @@ func valueString(a arrow.Array, i int) string {
 	if a.IsNull(i) {
 		return "null"
 	}
-	v := a.GetOneForMarshal(i)
-	if s, ok := v.(string); ok {
-		b, _ := json.Marshal(s)
-		return string(b)
-	}
-	b, err := json.Marshal(v)
-	if err != nil {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(a.GetOneForMarshal(i)); err != nil {
 		return a.ValueStr(i)
 	}
-	return string(b)
+	return strings.TrimSuffix(b.String(), "\n")
 }
 
 func clip(s string, width int) string {
