@@ -1,0 +1,222 @@
+package annotate
+
+import (
+	"strings"
+	"sync"
+	"unicode/utf8"
+
+	"github.com/clipperhouse/uax29/v2/words"
+)
+
+// Span is a half-open byte range [Start, End) of a text: a word, line or
+// paragraph, never a copy of it.
+type Span struct{ Start, End int32 }
+
+// Of returns the text the span covers.
+func (s Span) Of(text string) string { return text[s.Start:s.End] }
+
+// Len is the span's length in bytes.
+func (s Span) Len() int { return int(s.End - s.Start) }
+
+// IsEnglish reports whether lang names English, or is empty (unknown), in
+// which case the English rules apply as in datatrove. It accepts ISO 639-1/3
+// codes with an optional script or region ("en", "eng", "eng_Latn", "en-US")
+// and the name "english", in any case.
+func IsEnglish(lang string) bool {
+	if lang == "" {
+		return true
+	}
+	if i := strings.IndexAny(lang, "_-"); i >= 0 {
+		lang = lang[:i]
+	}
+	return strings.EqualFold(lang, "en") || strings.EqualFold(lang, "eng") || strings.EqualFold(lang, "english")
+}
+
+// Splitter splits text into words. The zero value is ready to use; a
+// Splitter keeps a reusable segmenter and is not safe for concurrent use
+// (SplitWords pools them).
+type Splitter struct {
+	seg *words.Iterator[string]
+}
+
+var splitterPool = sync.Pool{New: func() any { return new(Splitter) }}
+
+// SplitWords appends the words of text to dst and returns it, with the rules
+// for lang (see Splitter.Split). Safe for concurrent use.
+func SplitWords(dst []Span, text, lang string) []Span {
+	sp := splitterPool.Get().(*Splitter)
+	dst = sp.Split(dst, text, lang)
+	splitterPool.Put(sp)
+	return dst
+}
+
+// Split appends the words of text to dst: the English rule splitter when
+// IsEnglish(lang), Unicode word segmentation (UAX #29) otherwise. Words never
+// contain whitespace; punctuation marks are words of their own.
+func (sp *Splitter) Split(dst []Span, text, lang string) []Span {
+	if !IsEnglish(lang) {
+		return sp.segment(dst, text, 0, len(text))
+	}
+	i := 0
+	for i < len(text) {
+		// skip whitespace
+		for i < len(text) {
+			r, n := rune(text[i]), 1
+			if r >= utf8.RuneSelf {
+				r, n = utf8.DecodeRuneInString(text[i:])
+			}
+			if !IsSpace(r) {
+				break
+			}
+			i += n
+		}
+		if i >= len(text) {
+			break
+		}
+		start := i
+		noSpace, plain := false, true
+		for i < len(text) {
+			c := text[i]
+			if c < utf8.RuneSelf {
+				if c == ' ' || (c >= '\t' && c <= '\r') || (c >= 0x1c && c <= 0x1f) {
+					break
+				}
+				if l := c | 0x20; l < 'a' || l > 'z' {
+					plain = false
+				}
+				i++
+				continue
+			}
+			plain = false
+			r, n := utf8.DecodeRuneInString(text[i:])
+			if IsSpace(r) {
+				break
+			}
+			if isNoSpaceScript(r) {
+				noSpace = true
+			}
+			i += n
+		}
+		switch {
+		case plain:
+			// ASCII letters: one token unless a special (contraction) form.
+			if cuts, ok := isSpecial(text[start:i]); ok {
+				dst = emitCuts(dst, start, cuts)
+			} else {
+				dst = append(dst, Span{int32(start), int32(i)})
+			}
+		case noSpace:
+			dst = sp.segment(dst, text, start, i)
+		default:
+			dst = englishChunk(dst, text, start, i)
+		}
+	}
+	return dst
+}
+
+// segment appends the UAX #29 words of text[s:e] that are not whitespace.
+func (sp *Splitter) segment(dst []Span, text string, s, e int) []Span {
+	if sp.seg == nil {
+		sp.seg = words.FromString("")
+	}
+	sp.seg.SetText(text[s:e])
+	for sp.seg.Next() {
+		w := sp.seg.Value()
+		if isAllSpace(w) {
+			continue
+		}
+		dst = append(dst, Span{int32(s + sp.seg.Start()), int32(s + sp.seg.End())})
+	}
+	sp.seg.SetText("")
+	return dst
+}
+
+func isAllSpace(s string) bool {
+	for _, r := range s {
+		if !IsSpace(r) {
+			return false
+		}
+	}
+	return true
+}
+
+// RuneLen is the length of s in code points (Python's len).
+func RuneLen(s string) int {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return i + utf8.RuneCountInString(s[i:])
+		}
+	}
+	return len(s)
+}
+
+// IsSymbolWord reports whether every rune of w is in datatrove's
+// PUNCTUATION_SET (Gopher does not count such words).
+func IsSymbolWord(w string) bool {
+	for i := 0; i < len(w); {
+		r, n := rune(w[i]), 1
+		if r >= utf8.RuneSelf {
+			r, n = utf8.DecodeRuneInString(w[i:])
+		}
+		if !IsPunctuation(r) {
+			return false
+		}
+		i += n
+	}
+	return true
+}
+
+// HasAlpha reports whether w has at least one alphabetic rune.
+func HasAlpha(w string) bool {
+	for i := 0; i < len(w); {
+		r, n := rune(w[i]), 1
+		if r >= utf8.RuneSelf {
+			r, n = utf8.DecodeRuneInString(w[i:])
+		}
+		if IsAlpha(r) {
+			return true
+		}
+		i += n
+	}
+	return false
+}
+
+// WordStats are the per-document word counts of the Gopher quality rules.
+type WordStats struct {
+	Words          int // all words, punctuation included
+	NonSymbol      int // words with a rune outside PUNCTUATION_SET
+	NonSymbolRunes int // total code points of the non-symbol words
+	Alpha          int // words with an alphabetic rune
+}
+
+// CountWords computes WordStats over the words of text in one pass.
+func CountWords(text string, ws []Span) WordStats {
+	st := WordStats{Words: len(ws)}
+	for _, sp := range ws {
+		w := text[sp.Start:sp.End]
+		symbol, alpha := true, false
+		runes := 0
+		for i := 0; i < len(w); {
+			r, n := rune(w[i]), 1
+			if r >= utf8.RuneSelf {
+				r, n = utf8.DecodeRuneInString(w[i:])
+			}
+			if symbol && !IsPunctuation(r) {
+				symbol = false
+			}
+			if !alpha && IsAlpha(r) {
+				alpha = true
+			}
+			runes++
+			i += n
+		}
+		if !symbol {
+			st.NonSymbol++
+			st.NonSymbolRunes += runes
+		}
+		if alpha {
+			st.Alpha++
+		}
+	}
+	return st
+}
