@@ -282,7 +282,7 @@ func (d *decoder) planSteps(steps [2]*yaml.Node, cfg *Config) {
 				continue
 			}
 		}
-		d.validateOptions(opts, v, p)
+		d.validateOptions(opts, spec.Check, v, p)
 		cfg.Plan = append(cfg.Plan, StepConf{Name: k.Value, Spec: spec, Options: opts, Drop: drop, Path: p, Line: k.Line})
 	}
 }

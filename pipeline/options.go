@@ -245,7 +245,10 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 		n = n.Alias
 	}
 	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
-		return // an absent value keeps the default
+		if v.Kind() == reflect.Pointer {
+			v.Set(reflect.Zero(v.Type())) // null turns an optional rule off
+		}
+		return // elsewhere an absent value keeps the default
 	}
 	switch v.Kind() {
 	case reflect.Pointer:
@@ -400,12 +403,13 @@ func editDistance(a, b string) int {
 
 // validateOptions runs the struct's Validate method, mapping an error that
 // starts with "key:" to that key's YAML node.
-func (d *decoder) validateOptions(ptr any, n *yaml.Node, path string) {
-	val, ok := ptr.(interface{ Validate() error })
-	if !ok {
-		return
+func (d *decoder) validateOptions(ptr any, check func(any) error, n *yaml.Node, path string) {
+	var err error
+	if val, ok := ptr.(interface{ Validate() error }); ok {
+		err = val.Validate()
+	} else if check != nil {
+		err = check(ptr)
 	}
-	err := val.Validate()
 	if err == nil {
 		return
 	}

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"fmt"
+	"unsafe"
 
 	"github.com/apache/arrow/go/v17/arrow"
 	"github.com/apache/arrow/go/v17/arrow/array"
@@ -13,6 +14,7 @@ const (
 	ColID     = "id"
 	ColText   = "text"
 	ColReason = "reason"
+	ColLang   = "lang" // language code, from the input or the lang stage
 )
 
 // TextColumn returns the text column of a document batch.
@@ -133,4 +135,9 @@ func NewStringArray(mem memory.Allocator, vals []string) *array.String {
 	defer b.Release()
 	b.AppendValues(vals, nil)
 	return b.NewStringArray()
+}
+
+// unsafeBytes views a string's bytes without copying; callers only read them.
+func unsafeBytes(s string) []byte {
+	return unsafe.Slice(unsafe.StringData(s), len(s))
 }

@@ -31,6 +31,9 @@ type Spec struct {
 	Options any // the options struct (a value), fields tagged yaml/default/doc
 	// Annotates marks filters that can run annotate-only (option drop: false).
 	Annotates bool
+	// Check validates decoded options when the options struct has no
+	// Validate method of its own (optional).
+	Check func(opts any) error
 	// New builds the stage from a pointer to decoded options.
 	New func(opts any, env *Env) (Stage, error)
 }

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
 	"github.com/apache/arrow/go/v17/arrow"
@@ -43,8 +44,25 @@ func (s *TextFilterStage) Process(ctx context.Context, t *Task, rec arrow.Record
 	reasons := make([]string, n)
 	var rewritten []string
 	anyDrop := false
+	lf, byLang := s.Filter.(filters.LangFilter)
+	var langs *array.String
+	if byLang {
+		langs, _ = stringColumn(rec, ColLang)
+	}
 	for i := 0; i < n; i++ {
-		res := s.Filter.Apply(texts.Value(i), sig)
+		var res filters.Result
+		if byLang {
+			lang := ""
+			if langs != nil && langs.IsValid(i) {
+				lang = langs.Value(i)
+			}
+			var err error
+			if res, err = lf.ApplyLang(texts.Value(i), lang, sig); err != nil {
+				return nil, fmt.Errorf("%s: document %s: %w", s.Name, docID(rec, i), err)
+			}
+		} else {
+			res = s.Filter.Apply(texts.Value(i), sig)
+		}
 		reasons[i] = res.Reason
 		if res.Reason != "" {
 			anyDrop = true
@@ -143,6 +161,14 @@ func (s *RowFilterStage) Process(ctx context.Context, t *Task, rec arrow.Record)
 		reasons[i] = s.Decide(rec, i)
 	}
 	return t.Reject(rec, reasons)
+}
+
+// docID names a row in errors.
+func docID(rec arrow.Record, i int) string {
+	if ids, err := stringColumn(rec, ColID); err == nil {
+		return ids.Value(i)
+	}
+	return fmt.Sprintf("row %d", i)
 }
 
 // columnString reads a row of any column as text (for select).
