@@ -42,7 +42,7 @@ func newParquetWriter(w io.Writer, schema *arrow.Schema, sink SinkConfig) (*parq
 	var codec compress.Codec
 	switch sink.Compression {
 	case "zstd":
-		codec = &zstd.Codec{Level: zstd.SpeedDefault}
+		codec = &zstd.Codec{Level: zstd.SpeedFastest}
 	case "gzip":
 		codec = &gzip.Codec{}
 	case "snappy":

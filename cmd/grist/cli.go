@@ -65,7 +65,7 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newRunCmd(), newValidateCmd(), newStagesCmd(), newInspectCmd(), newVersionCmd())
+	root.AddCommand(newRunCmd(), newValidateCmd(), newStagesCmd(), newInspectCmd(), newTokenizeCmd(), newVersionCmd())
 	return root
 }
 
