@@ -77,6 +77,8 @@ type runner struct {
 	stages      []Stage
 	phases      []phase
 	mem         memory.Allocator
+	idMu        sync.Mutex
+	idCache     map[[2]int][]string
 	readDocs    atomic.Int64
 	readBytes   atomic.Int64
 	inputBytes  int64
@@ -437,6 +439,9 @@ func (r *runner) runTask(ctx context.Context, ph phase, spec TaskSpec) (err erro
 			if inter != nil {
 				inter.abort()
 			}
+			if a, ok := obs.(interface{ Abort() }); ok {
+				a.Abort()
+			}
 			err = fmt.Errorf("task %d (%s): %w", spec.Index, spec.File.Path, err)
 		}
 	}()
@@ -669,6 +674,11 @@ func (r *runner) finish(wall time.Duration) (*Stats, *Manifest, error) {
 	if err := writeFileAtomic(filepath.Join(r.out, "manifest.json"), append(mb, '\n')); err != nil {
 		return nil, nil, err
 	}
+	// Rows kept between phases are no longer needed once the manifest is
+	// written; markers and stats stay for --resume and status.
+	if err := os.RemoveAll(filepath.Join(r.work, "data")); err != nil {
+		return nil, nil, err
+	}
 	return total, man, nil
 }
 
@@ -828,4 +838,45 @@ func (r *interReader) Close() error {
 		r.r.Close()
 	}
 	return r.f.Close()
+}
+
+// docIDAt reads the id column of a task's barrier data once and caches it.
+func (r *runner) docIDAt(phase, task, row int) (string, error) {
+	r.idMu.Lock()
+	defer r.idMu.Unlock()
+	key := [2]int{phase, task}
+	ids, ok := r.idCache[key]
+	if !ok {
+		src, err := openInter(r.interPath(phase, task), r.mem)
+		if err != nil {
+			return "", err
+		}
+		defer src.Close()
+		for {
+			rec, err := src.Next()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				return "", err
+			}
+			col, err := stringColumn(rec, ColID)
+			if err != nil {
+				rec.Release()
+				return "", err
+			}
+			for i := 0; i < col.Len(); i++ {
+				ids = append(ids, col.Value(i))
+			}
+			rec.Release()
+		}
+		if r.idCache == nil {
+			r.idCache = map[[2]int][]string{}
+		}
+		r.idCache[key] = ids
+	}
+	if row < 0 || row >= len(ids) {
+		return "", fmt.Errorf("barrier data of task %d has no row %d", task, row)
+	}
+	return ids[row], nil
 }

@@ -141,3 +141,18 @@ func NewStringArray(mem memory.Allocator, vals []string) *array.String {
 func unsafeBytes(s string) []byte {
 	return unsafe.Slice(unsafe.StringData(s), len(s))
 }
+
+// DropColumn returns rec without the named column (rec retained when absent).
+func DropColumn(rec arrow.Record, name string) arrow.Record {
+	idx := rec.Schema().FieldIndices(name)
+	if len(idx) == 0 {
+		rec.Retain()
+		return rec
+	}
+	fields := append([]arrow.Field(nil), rec.Schema().Fields()...)
+	cols := append([]arrow.Array(nil), rec.Columns()...)
+	fields = append(fields[:idx[0]], fields[idx[0]+1:]...)
+	cols = append(cols[:idx[0]], cols[idx[0]+1:]...)
+	md := rec.Schema().Metadata()
+	return array.NewRecord(arrow.NewSchema(fields, &md), cols, rec.NumRows())
+}

@@ -27,6 +27,13 @@ type Task struct {
 	errors   *Part
 }
 
+// DocIDAt returns the id of row `row` of task `task` as it reached the
+// barrier applied in this phase (for rejected rows that name the document
+// they duplicate).
+func (t *Task) DocIDAt(task, row int) (string, error) {
+	return t.r.docIDAt(t.Phase-2, task, row)
+}
+
 // Index is the task number.
 func (t *Task) Index() int { return t.Spec.Index }
 
