@@ -261,11 +261,11 @@ func (r *jsonlReader) bad(line int64, reason string, raw []byte) error {
 }
 
 func (r *jsonlReader) addLine(b *docBuilder, line []byte, lineNo int64) error {
-	if len(bytes.TrimSpace(line)) == 0 {
-		return nil // blank lines are not records
-	}
 	if lineNo == 1 && r.task.Start == 0 {
 		line = bytes.TrimPrefix(line, []byte("\xef\xbb\xbf"))
+	}
+	if len(bytes.TrimSpace(line)) == 0 {
+		return nil // blank lines are not records
 	}
 	v, err := r.parser.ParseBytes(line)
 	if err != nil {
