@@ -1,0 +1,153 @@
+package pipeline
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/apache/arrow/go/v17/arrow"
+	"github.com/apache/arrow/go/v17/arrow/array"
+	"github.com/apache/arrow/go/v17/arrow/memory"
+	"github.com/apache/arrow/go/v17/parquet"
+	"github.com/apache/arrow/go/v17/parquet/pqarrow"
+	"github.com/klauspost/compress/zstd"
+)
+
+// readAll runs a pipeline with no steps to JSONL and returns the rows.
+func readAll(t *testing.T, dir, input string) (*Result, []string) {
+	t.Helper()
+	cfg := writeConfig(t, dir, input+"\noutput: {path: "+dir+"/out, format: jsonl, compression: none}\nerrors: {path: "+dir+"/err, format: jsonl, compression: none}\n")
+	res := run(t, cfg, RunOptions{Workers: 2})
+	var rows []string
+	for _, s := range res.Manifest.Shards {
+		b, err := os.ReadFile(filepath.Join(dir, "out", s.Path))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows = append(rows, strings.Split(strings.TrimSpace(string(b)), "\n")...)
+	}
+	return res, rows
+}
+
+func TestTextReaderModes(t *testing.T) {
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "docs", "sub"), 0o755)
+	os.WriteFile(filepath.Join(dir, "docs", "a.txt"), []byte("\xef\xbb\xbfFirst document.\r\nSecond line.\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "docs", "sub", "b.txt"), []byte("Another one."), 0o644)
+	os.WriteFile(filepath.Join(dir, "docs", "sub", "bad.txt"), []byte("caf\xe9"), 0o644)
+	os.WriteFile(filepath.Join(dir, "docs", ".hidden.txt"), []byte("skip me"), 0o644)
+	os.WriteFile(filepath.Join(dir, "docs", "notes.bin"), []byte("skip me too"), 0o644)
+	res, rows := readAll(t, dir, "input: {paths: ["+dir+"/docs]}")
+	if len(rows) != 2 || !strings.Contains(rows[0], `"id":"`+dir+`/docs/a.txt","text":"First document.\r\nSecond line.\n"`) ||
+		!strings.Contains(rows[1], `"text":"Another one."`) {
+		t.Fatalf("file mode rows: %q", rows)
+	}
+	if res.Stats.Errors["invalid_utf8"] != 1 {
+		t.Fatalf("errors: %v", res.Stats.Errors)
+	}
+	dir2 := t.TempDir()
+	os.WriteFile(filepath.Join(dir2, "lines.txt"), []byte("one\n\n  \ntwo\r\nthree"), 0o644)
+	_, rows = readAll(t, dir2, "input: {paths: ["+dir2+"/lines.txt], text_mode: line}")
+	want := []string{`lines.txt:1","text":"one"`, `lines.txt:4","text":"two"`, `lines.txt:5","text":"three"`}
+	if len(rows) != 3 {
+		t.Fatalf("line mode rows: %q", rows)
+	}
+	for i, w := range want {
+		if !strings.Contains(rows[i], w) {
+			t.Fatalf("row %d = %s, want %s", i, rows[i], w)
+		}
+	}
+}
+
+func TestZstdAndGlobInputs(t *testing.T) {
+	dir := t.TempDir()
+	var buf bytes.Buffer
+	zw, _ := zstd.NewWriter(&buf)
+	zw.Write([]byte(`{"text": "zstd doc", "url": "http://x"}` + "\n"))
+	zw.Close()
+	os.MkdirAll(filepath.Join(dir, "a", "b"), 0o755)
+	os.WriteFile(filepath.Join(dir, "a", "b", "x.jsonl.zst"), buf.Bytes(), 0o644)
+	os.WriteFile(filepath.Join(dir, "a", "y.jsonl"), []byte(`{"text": "plain doc"}`+"\n"), 0o644)
+	_, rows := readAll(t, dir, "input: {paths: ['"+dir+"/**/*.jsonl*']}")
+	if len(rows) != 2 || !strings.Contains(rows[0], `"text":"zstd doc","url":"http://x"`) || !strings.Contains(rows[1], "plain doc") {
+		t.Fatalf("rows: %q", rows)
+	}
+}
+
+// TestParquetInputColumnMapping reads a FineWeb-shaped Parquet file (written
+// by Arrow's own writer) with text/id/url columns and a renamed text column.
+func TestParquetInputColumnMapping(t *testing.T) {
+	dir := t.TempDir()
+	schema := arrow.NewSchema([]arrow.Field{
+		{Name: "content", Type: arrow.BinaryTypes.String, Nullable: true},
+		{Name: "doc_id", Type: arrow.BinaryTypes.String, Nullable: true},
+		{Name: "url", Type: arrow.BinaryTypes.String, Nullable: true},
+		{Name: "score", Type: arrow.PrimitiveTypes.Float64, Nullable: true},
+	}, nil)
+	b := array.NewRecordBuilder(memory.DefaultAllocator, schema)
+	defer b.Release()
+	for i := 0; i < 1000; i++ {
+		if i == 500 {
+			b.Field(0).AppendNull()
+		} else {
+			b.Field(0).(*array.StringBuilder).Append("text " + string(rune('a'+i%26)))
+		}
+		if i%2 == 0 {
+			b.Field(1).(*array.StringBuilder).Append("doc-" + string(rune('A'+i%26)))
+		} else {
+			b.Field(1).AppendNull()
+		}
+		b.Field(2).(*array.StringBuilder).Append("https://example.com/" + string(rune('a'+i%26)))
+		b.Field(3).(*array.Float64Builder).Append(float64(i) / 10)
+	}
+	rec := b.NewRecord()
+	defer rec.Release()
+	f, _ := os.Create(filepath.Join(dir, "fw.parquet"))
+	w, err := pqarrow.NewFileWriter(schema, f, parquet.NewWriterProperties(parquet.WithMaxRowGroupLength(100)), pqarrow.DefaultWriterProps())
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write(rec)
+	w.Close()
+	cfg := writeConfig(t, dir, `
+input: {paths: [`+dir+`/fw.parquet], text_field: content, id_field: doc_id, split_bytes: 1048576}
+output: {path: `+dir+`/out}
+errors: {path: `+dir+`/err}
+`)
+	res := run(t, cfg, RunOptions{Workers: 2})
+	if res.Stats.Read != 1000 || res.Stats.Written != 999 || res.Stats.Errors["null_text"] != 1 {
+		t.Fatalf("read %d written %d errors %v", res.Stats.Read, res.Stats.Written, res.Stats.Errors)
+	}
+	tbl := readParquet(t, filepath.Join(dir, "out", "part-00000.parquet"))
+	defer tbl.Release()
+	var names []string
+	for _, f := range tbl.Schema().Fields() {
+		names = append(names, f.Name)
+	}
+	if strings.Join(names, ",") != "id,text,url,score" {
+		t.Fatalf("columns %v", names)
+	}
+	tr := array.NewTableReader(tbl, 0)
+	defer tr.Release()
+	tr.Next()
+	r := tr.Record()
+	if r.Column(0).(*array.String).Value(0) != "doc-A" || r.Column(0).(*array.String).Value(1) != filepath.Join(dir, "fw.parquet")+":2" {
+		t.Fatalf("ids: %q %q", r.Column(0).(*array.String).Value(0), r.Column(0).(*array.String).Value(1))
+	}
+}
+
+func TestOnErrorFail(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "in.jsonl"), []byte("{\"text\": \"ok\"}\n{\"text\": \n"), 0o644)
+	cfg := writeConfig(t, dir, "input: {paths: ["+dir+"/in.jsonl]}\noutput: {path: "+dir+"/out}\non_error: fail\n")
+	_, err := Run(context.Background(), cfg, RunOptions{FaultTask: -1})
+	if err == nil || !strings.Contains(err.Error(), "in.jsonl:2: malformed JSON") {
+		t.Fatalf("want a failure naming in.jsonl:2, got %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "out", "part-00000.parquet")); err == nil {
+		t.Fatal("a failed task left its part")
+	}
+}
