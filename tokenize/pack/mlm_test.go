@@ -1,0 +1,275 @@
+package pack
+
+import (
+	"math"
+	"slices"
+	"testing"
+)
+
+// cl100kMLM plays a BERT vocabulary with cl100k's specials: [CLS] = <|fim_prefix|>,
+// [SEP] = <|endoftext|> (also the documents' EOS), [MASK] = <|fim_middle|>,
+// [PAD] = <|fim_suffix|>.
+var cl100kMLM = Tokens{Pad: 100260, CLS: 100258, SEP: cl100kEOS, Mask: 100259, VocabSize: 100277, Specials: []int32{100276}}
+
+func isSpecialID(id int32) bool { return id >= 100256 }
+
+func mlmOpts(seqLen int) PackOptions {
+	o := *withDefaults(&PackOptions{})
+	o.Examples = ExamplesMLM
+	o.Strategy = StrategyConcat
+	o.SeqLen = seqLen
+	o.Seed = 42
+	return o
+}
+
+// original rebuilds the unmasked row of ex from its spans.
+func original(t *testing.T, ex *Example, docs [][]int32, toks Tokens) []int32 {
+	t.Helper()
+	row := make([]int32, len(ex.InputIDs))
+	for i := range row {
+		row[i] = toks.Pad
+	}
+	row[0] = toks.CLS
+	end := 1
+	for _, d := range ex.Docs {
+		if d.Pos != end {
+			t.Fatalf("row %d: span at %d, want %d", ex.Row, d.Pos, end)
+		}
+		copy(row[d.Pos:], docs[d.Doc][d.Start:d.Start+d.Len])
+		end += d.Len
+	}
+	row[end] = toks.SEP
+	if ex.SeqLens[0] != int32(end+1) {
+		t.Fatalf("row %d: seq_lens %v, want [%d]", ex.Row, ex.SeqLens, end+1)
+	}
+	return row
+}
+
+type maskCounts struct{ candidates, selected, masked, random, kept int }
+
+// checkMLM verifies one MLM example against its original row and tallies the choices.
+func checkMLM(t *testing.T, ex *Example, orig []int32, c *maskCounts) {
+	t.Helper()
+	for i, id := range ex.InputIDs {
+		o := orig[i]
+		special := isSpecialID(o)
+		if (ex.SpecialTokensMask[i] == 1) != special {
+			t.Fatalf("row %d pos %d: special_tokens_mask %d for id %d", ex.Row, i, ex.SpecialTokensMask[i], o)
+		}
+		if ex.PositionIDs[i] != int32(i) {
+			t.Fatalf("row %d: position %d is %d", ex.Row, i, ex.PositionIDs[i])
+		}
+		if special {
+			if ex.Labels[i] != IgnoreIndex || id != o {
+				t.Fatalf("row %d pos %d: special token %d selected (label %d, id %d)", ex.Row, i, o, ex.Labels[i], id)
+			}
+			continue
+		}
+		c.candidates++
+		if ex.Labels[i] == IgnoreIndex {
+			if id != o {
+				t.Fatalf("row %d pos %d: unselected id changed %d -> %d", ex.Row, i, o, id)
+			}
+			continue
+		}
+		if ex.Labels[i] != o {
+			t.Fatalf("row %d pos %d: label %d, original %d", ex.Row, i, ex.Labels[i], o)
+		}
+		c.selected++
+		switch {
+		case id == cl100kMLM.Mask:
+			c.masked++
+		case id == o:
+			c.kept++
+		default:
+			if isSpecialID(id) || id < 0 || id >= 100277 {
+				t.Fatalf("row %d pos %d: random replacement %d is special or out of range", ex.Row, i, id)
+			}
+			c.random++
+		}
+	}
+}
+
+func TestMLMMaskingStatistics(t *testing.T) {
+	docs := encodeDocs(cl100k(t), sampleTexts(t), cl100kEOS)
+	o := mlmOpts(512)
+	o.DupeFactor = 2
+	rows, st := packAll(t, o, cl100kMLM, docs)
+	var c maskCounts
+	var prevRow int64 = -1
+	var prev []int32
+	for _, ex := range rows {
+		orig := original(t, ex, docs, cl100kMLM)
+		checkMLM(t, ex, orig, &c)
+		if ex.Row == prevRow {
+			if ex.Copy != 1 || slices.Equal(ex.InputIDs, prev) {
+				t.Fatalf("row %d: copy %d identical to copy 0", ex.Row, ex.Copy)
+			}
+		} else if ex.Copy != 0 {
+			t.Fatalf("row %d starts with copy %d", ex.Row, ex.Copy)
+		}
+		prevRow, prev = ex.Row, ex.InputIDs
+	}
+	if c.candidates < 100000 {
+		t.Fatalf("only %d candidate tokens", c.candidates)
+	}
+	if st.Examples != 2*st.Rows || st.MaskedTokens != int64(c.selected) || st.FrameTokens != 2*st.Rows {
+		t.Fatalf("stats %+v, selected %d", st, c.selected)
+	}
+	sel := float64(c.selected) / float64(c.candidates)
+	fm, fr, fk := float64(c.masked)/float64(c.selected), float64(c.random)/float64(c.selected), float64(c.kept)/float64(c.selected)
+	t.Logf("%d candidates: selected %.4f; mask %.4f random %.4f kept %.4f", c.candidates, sel, fm, fr, fk)
+	if math.Abs(sel-0.15) > 0.01 || math.Abs(fm-0.8) > 0.02 || math.Abs(fr-0.1) > 0.02 || math.Abs(fk-0.1) > 0.02 {
+		t.Fatalf("selected %.4f (want 0.15±0.01), mask/random/kept %.4f/%.4f/%.4f (want 0.8/0.1/0.1 ±0.02)", sel, fm, fr, fk)
+	}
+}
+
+func TestMLMWholeWordNeverSplitsWords(t *testing.T) {
+	tok := cl100k(t)
+	docs := encodeDocs(tok, sampleTexts(t), cl100kEOS)
+	ws, err := WordStarts(tok.VocabSize(), tok.Piece, WordsAuto)
+	if err != nil {
+		t.Fatal(err)
+	}
+	toks := cl100kMLM
+	toks.WordStart = ws
+	o := mlmOpts(512)
+	o.WholeWord = true
+	rows, _ := packAll(t, o, toks, docs)
+	var c maskCounts
+	words, selWords, multi := 0, 0, 0
+	for _, ex := range rows {
+		orig := original(t, ex, docs, toks)
+		checkMLM(t, ex, orig, &c)
+		// Words, computed here from the rule: a word begins at a word-start piece or
+		// after a special token, and runs until the next such piece or special.
+		for i := 0; i < len(orig); {
+			if isSpecialID(orig[i]) {
+				i++
+				continue
+			}
+			j := i + 1
+			for j < len(orig) && !isSpecialID(orig[j]) && !ws[orig[j]] {
+				j++
+			}
+			nsel := 0
+			for k := i; k < j; k++ {
+				if ex.Labels[k] != IgnoreIndex {
+					nsel++
+				}
+			}
+			if nsel != 0 && nsel != j-i {
+				t.Fatalf("row %d: word [%d,%d) %q partly selected (%d of %d)", ex.Row, i, j, tok.Piece(orig[i]), nsel, j-i)
+			}
+			words++
+			if nsel > 0 {
+				selWords++
+				if j-i > 1 {
+					multi++
+				}
+			}
+			i = j
+		}
+	}
+	fw := float64(selWords) / float64(words)
+	t.Logf("%d words, %.4f selected, %d selected words of several pieces", words, fw, multi)
+	if math.Abs(fw-0.15) > 0.015 || multi == 0 {
+		t.Fatalf("selected word fraction %.4f, multi-piece %d", fw, multi)
+	}
+}
+
+func TestMLMMaxPredictions(t *testing.T) {
+	tok := cl100k(t)
+	docs := encodeDocs(tok, sampleTexts(t)[:60], cl100kEOS)
+	ws, err := WordStarts(tok.VocabSize(), tok.Piece, WordsByteLevel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, whole := range []bool{false, true} {
+		toks := cl100kMLM
+		toks.WordStart = ws
+		o := mlmOpts(256)
+		o.WholeWord = whole
+		o.MaskProb = 0.5
+		five := 5
+		o.MaxPredictions = &five
+		rows, _ := packAll(t, o, toks, docs)
+		hit := 0
+		for _, ex := range rows {
+			var c maskCounts
+			checkMLM(t, ex, original(t, ex, docs, toks), &c)
+			if c.selected > 5 || (!whole && c.candidates > 60 && c.selected != 5) {
+				t.Fatalf("whole_word=%v row %d: %d selected of %d", whole, ex.Row, c.selected, c.candidates)
+			}
+			if c.selected == 5 {
+				hit++
+			}
+		}
+		if hit < len(rows)/2 {
+			t.Fatalf("whole_word=%v: only %d of %d rows reach the cap", whole, hit, len(rows))
+		}
+	}
+}
+
+func TestMaskerDeterminism(t *testing.T) {
+	o := *withDefaults(&MLMOptions{})
+	row := make([]int32, 300)
+	special := make([]int8, 300)
+	for i := range row {
+		row[i] = int32(i * 7)
+	}
+	special[0], special[299] = 1, 1
+	run := func(seed int64, stream, r uint64, cp int) []int32 {
+		m, err := NewMasker(o, Tokens{Pad: 0, CLS: 1, SEP: 2, Mask: 3, VocabSize: 5000}, seed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids := slices.Clone(row)
+		labels := make([]int32, len(ids))
+		m.Mask(ids, labels, special, stream, r, cp)
+		return append(ids, labels...)
+	}
+	base := run(1, 0, 0, 0)
+	if !slices.Equal(base, run(1, 0, 0, 0)) {
+		t.Fatal("same inputs gave different masks")
+	}
+	for name, other := range map[string][]int32{
+		"seed": run(2, 0, 0, 0), "stream": run(1, 1, 0, 0), "row": run(1, 0, 1, 0), "copy": run(1, 0, 0, 1),
+	} {
+		if slices.Equal(base, other) {
+			t.Fatalf("changing the %s did not change the mask", name)
+		}
+	}
+}
+
+func TestRandomTokensAvoidSpecials(t *testing.T) {
+	// A tiny vocabulary where most ids are special: replacements must land on the
+	// four others, uniformly.
+	o := *withDefaults(&MLMOptions{})
+	o.MaskProb, o.MaskTokenProb, o.RandomTokenProb = 1, 0, 1
+	toks := Tokens{Pad: 0, CLS: 1, SEP: 2, Mask: 3, VocabSize: 10, Specials: []int32{5, 7}}
+	m, err := NewMasker(o, toks, 9)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := make([]int32, 40000)
+	for i := range ids {
+		ids[i] = 4
+	}
+	labels := make([]int32, len(ids))
+	if n := m.Mask(ids, labels, make([]int8, len(ids)), 0, 0, 0); n != len(ids) {
+		t.Fatalf("selected %d of %d with mask_prob 1", n, len(ids))
+	}
+	counts := map[int32]int{}
+	for _, id := range ids {
+		counts[id]++
+	}
+	for _, id := range []int32{4, 6, 8, 9} {
+		if f := float64(counts[id]) / float64(len(ids)); math.Abs(f-0.25) > 0.02 {
+			t.Fatalf("id %d drawn %.3f of the time; counts %v", id, f, counts)
+		}
+	}
+	if len(counts) != 4 {
+		t.Fatalf("drawn ids %v", counts)
+	}
+}
