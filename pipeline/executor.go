@@ -469,7 +469,66 @@ func (r *runner) runTask(ctx context.Context, ph phase, spec TaskSpec) (err erro
 		return err
 	}
 	defer src.Close()
-	inRow, outRow := 0, 0
+	// Stages with per-task state get their own instance for this task.
+	stages := make([]Stage, len(r.stages))
+	copy(stages, r.stages)
+	var perTask []int
+	for _, i := range ph.steps {
+		if ts, ok := r.stages[i].(TaskStager); ok {
+			inst, err := ts.StartTask(t)
+			if err != nil {
+				return err
+			}
+			stages[i] = inst
+			perTask = append(perTask, i)
+		}
+	}
+	reshaped := false
+	for _, i := range ph.steps {
+		if r.cfg.Plan[i].Spec.Kind == KindReshape {
+			reshaped = true
+		}
+	}
+	outRow := 0
+	// flow runs steps[from:] on a batch and writes what comes out.
+	flow := func(rec arrow.Record, from int) error {
+		var err error
+		for _, i := range ph.steps[from:] {
+			if rec == nil || rec.NumRows() == 0 {
+				break
+			}
+			t.step = i
+			st := stages[i]
+			rec, err = r.timed(t, i, rec, func(rec arrow.Record) (arrow.Record, error) {
+				return st.Process(ctx, t, rec)
+			})
+			if err != nil {
+				return err
+			}
+		}
+		if rec == nil {
+			return nil
+		}
+		defer rec.Release()
+		if rec.NumRows() == 0 {
+			return nil
+		}
+		if !last {
+			if err := obs.Observe(rec, outRow); err != nil {
+				return err
+			}
+			outRow += int(rec.NumRows())
+			return inter.write(rec)
+		}
+		if reshaped {
+			t.stats.Examples += rec.NumRows()
+		} else {
+			t.stats.Written += rec.NumRows()
+			t.stats.WrittenBytes += TextBytes(rec)
+		}
+		return out.Write(rec)
+	}
+	inRow := 0
 	for {
 		if ctx.Err() != nil {
 			return ctx.Err()
@@ -500,37 +559,31 @@ func (r *runner) runTask(ctx context.Context, ph phase, spec TaskSpec) (err erro
 				return err
 			}
 		}
-		for _, i := range ph.steps {
-			if rec == nil || rec.NumRows() == 0 {
-				break
-			}
-			t.step = i
-			st := r.stages[i]
-			rec, err = r.timed(t, i, rec, func(rec arrow.Record) (arrow.Record, error) {
-				return st.Process(ctx, t, rec)
-			})
-			if err != nil {
-				return err
-			}
+		if err := flow(rec, 0); err != nil {
+			return err
+		}
+	}
+	// Per-task stages flush what they hold, in step order; their rows go
+	// through the steps after them.
+	for _, i := range perTask {
+		t.step = i
+		t0 := time.Now()
+		rec, err := stages[i].(TaskStage).Finish(ctx, t)
+		t.stats.Stages[i].Seconds += time.Since(t0).Seconds()
+		if err != nil {
+			return err
 		}
 		if rec == nil {
 			continue
 		}
-		if rec.NumRows() > 0 {
-			if last {
-				t.stats.Written += rec.NumRows()
-				t.stats.WrittenBytes += TextBytes(rec)
-				err = out.Write(rec)
-			} else {
-				err = obs.Observe(rec, outRow)
-				if err == nil {
-					err = inter.write(rec)
-				}
-				outRow += int(rec.NumRows())
+		t.stats.Stages[i].DocsOut += rec.NumRows()
+		pos := 0
+		for k, j := range ph.steps {
+			if j == i {
+				pos = k + 1
 			}
 		}
-		rec.Release()
-		if err != nil {
+		if err := flow(rec, pos); err != nil {
 			return err
 		}
 	}
@@ -657,10 +710,11 @@ func (r *runner) finish(wall time.Duration) (*Stats, *Manifest, error) {
 	sort.Slice(man.Shards, func(i, j int) bool { return man.Shards[i].Path < man.Shards[j].Path })
 	sort.Slice(man.Rejected, func(i, j int) bool { return man.Rejected[i].Path < man.Rejected[j].Path })
 	sort.Slice(man.Errors, func(i, j int) bool { return man.Errors[i].Path < man.Errors[j].Path })
-	man.Rows = total.Written
 	for _, s := range man.Shards {
+		man.Rows += s.Rows
 		man.Bytes += s.Bytes
 	}
+	man.Documents = total.Written
 	man.Read, man.RejectedRows, man.ErrorRows = total.Read, sum(total.Rejected), sum(total.Errors)
 	if err := total.CheckAccounting(); err != nil {
 		return nil, nil, err
@@ -691,6 +745,7 @@ type Manifest struct {
 	Compression  string          `json:"compression"`
 	Inputs       []ManifestInput `json:"inputs"`
 	Read         int64           `json:"read"`
+	Documents    int64           `json:"documents"` // documents written (or packed into the rows)
 	Rows         int64           `json:"rows"`
 	Bytes        int64           `json:"bytes"`
 	RejectedRows int64           `json:"rejected_rows"`

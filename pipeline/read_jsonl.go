@@ -275,13 +275,15 @@ func (r *jsonlReader) addLine(b *docBuilder, line []byte, lineNo int64) error {
 	if err != nil {
 		return r.bad(lineNo, "not a JSON object", line)
 	}
-	tv := obj.Get(r.in.TextField)
-	if tv == nil {
-		return r.bad(lineNo, fmt.Sprintf("missing text field %q", r.in.TextField), line)
-	}
-	text, err := tv.StringBytes()
-	if err != nil {
-		return r.bad(lineNo, fmt.Sprintf("text field %q is not a string", r.in.TextField), line)
+	var text []byte
+	if r.in.TextField != "" { // text_field: "" reads rows without text (fine-tuning data)
+		tv := obj.Get(r.in.TextField)
+		if tv == nil {
+			return r.bad(lineNo, fmt.Sprintf("missing text field %q", r.in.TextField), line)
+		}
+		if text, err = tv.StringBytes(); err != nil {
+			return r.bad(lineNo, fmt.Sprintf("text field %q is not a string", r.in.TextField), line)
+		}
 	}
 	if !utf8.Valid(text) {
 		return r.bad(lineNo, "invalid UTF-8 in text", line)
@@ -383,7 +385,7 @@ func inferJSONSchema(lines [][]byte, in InputConfig) *docSchema {
 			continue
 		}
 		obj, err := v.Object()
-		if err != nil || obj.Get(in.TextField) == nil || obj.Get(in.TextField).Type() != fastjson.TypeString {
+		if err != nil || in.TextField != "" && (obj.Get(in.TextField) == nil || obj.Get(in.TextField).Type() != fastjson.TypeString) {
 			continue // error rows do not shape the schema
 		}
 		obj.Visit(func(key []byte, val *fastjson.Value) {

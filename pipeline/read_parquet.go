@@ -71,7 +71,7 @@ func newParquetReader(ctx context.Context, t TaskSpec, in InputConfig, mem memor
 	}
 	r := &parquetReader{task: t, in: in, mem: mem, onError: onError, pf: pf, row: 1, idIdx: -1}
 	ti := schema.FieldIndices(in.TextField)
-	if len(ti) == 0 {
+	if in.TextField == "" || len(ti) == 0 {
 		pf.Close()
 		return nil, fmt.Errorf("%s: no column %q for the text (set input.text_field; columns: %s)", t.File.Path, in.TextField, columnNames(schema))
 	}

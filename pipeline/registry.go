@@ -19,6 +19,7 @@ const (
 	KindFilter  Kind = "filter"  // drops rows, each drop counted under stage:reason
 	KindBarrier Kind = "barrier" // decides over the whole corpus: splits the run into phases
 	KindSink    Kind = "sink"    // consumes documents into something other than shards
+	KindReshape Kind = "reshape" // turns documents into other rows (training examples)
 )
 
 // Spec declares a stage once: the registry, `grist stages`, the README table

@@ -29,7 +29,8 @@ type Stats struct {
 	Tasks        int              `json:"tasks"`
 	Read         int64            `json:"read"`
 	ReadBytes    int64            `json:"read_bytes"`
-	Written      int64            `json:"written"`
+	Written      int64            `json:"written"`            // documents that reached the output (or a pack step)
+	Examples     int64            `json:"examples,omitempty"` // rows written by a pack step
 	WrittenBytes int64            `json:"written_bytes"`
 	Rejected     map[string]int64 `json:"rejected"`
 	Errors       map[string]int64 `json:"errors"`
@@ -53,6 +54,7 @@ func (s *Stats) Merge(o *Stats) {
 	s.Read += o.Read
 	s.ReadBytes += o.ReadBytes
 	s.Written += o.Written
+	s.Examples += o.Examples
 	s.WrittenBytes += o.WrittenBytes
 	s.Seconds += o.Seconds
 	addMap(&s.Rejected, o.Rejected)
@@ -115,7 +117,11 @@ func (s *Stats) Summary(w io.Writer, wall time.Duration) {
 		fmt.Fprintf(tw, "%d\t%s\t%d\t%d\t%d\t%.2f\t%.2f\t%.2f\t\n", st.Step, st.Name, st.DocsIn, st.DocsOut,
 			sum(st.Dropped), mb(st.BytesIn), mb(st.BytesOut), st.Seconds)
 	}
-	fmt.Fprintf(tw, "-\twrite\t%d\t%d\t\t%.2f\t%.2f\t\t\n", s.Written, s.Written, mb(s.WrittenBytes), mb(s.WrittenBytes))
+	if s.Examples > 0 {
+		fmt.Fprintf(tw, "-\twrite\t%d\t%d examples\t\t%.2f\t\t\t\n", s.Written, s.Examples, mb(s.WrittenBytes))
+	} else {
+		fmt.Fprintf(tw, "-\twrite\t%d\t%d\t\t%.2f\t%.2f\t\t\n", s.Written, s.Written, mb(s.WrittenBytes), mb(s.WrittenBytes))
+	}
 	tw.Flush()
 	reasons := func(title string, m map[string]int64) {
 		if len(m) == 0 {

@@ -67,6 +67,8 @@ func appendJSONValue(b []byte, arr arrow.Array, i int) []byte {
 		return appendJSONString(b, a.Value(i))
 	case *array.Boolean:
 		return strconv.AppendBool(b, a.Value(i))
+	case *array.Int8:
+		return strconv.AppendInt(b, int64(a.Value(i)), 10)
 	case *array.Int32:
 		return strconv.AppendInt(b, int64(a.Value(i)), 10)
 	case *array.Int64:

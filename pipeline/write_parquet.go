@@ -100,6 +100,8 @@ func parquetNode(f arrow.Field) (parquet.Node, colEncoder, error) {
 		enc.optional = false
 		enc.elem = et
 		switch et {
+		case arrow.INT8:
+			return parquet.List(parquet.Int(8)), enc, nil
 		case arrow.INT32:
 			return parquet.List(parquet.Int(32)), enc, nil
 		case arrow.INT64:
@@ -208,6 +210,8 @@ func appendList(vals []parquet.Value, l *array.List, elem arrow.Type, c, i int) 
 		}
 		var v parquet.Value
 		switch elem {
+		case arrow.INT8:
+			v = parquet.Int32Value(int32(items.(*array.Int8).Value(int(j))))
 		case arrow.INT32:
 			v = parquet.Int32Value(items.(*array.Int32).Value(int(j)))
 		case arrow.INT64:
