@@ -48,10 +48,10 @@ func (o *ChatOptions) Validate() error {
 }
 
 type chatStage struct {
-	o       ChatOptions
-	tpl     *pack.ChatTemplate
-	text    pack.EncodeFunc
-	markup  pack.EncodeFunc
+	o      ChatOptions
+	tpl    *pack.ChatTemplate
+	text   pack.EncodeFunc
+	markup pack.EncodeFunc
 }
 
 func newChatStage(opts any, env *Env) (Stage, error) {
