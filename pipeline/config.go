@@ -32,6 +32,8 @@ type SinkConfig struct {
 	Format       string `yaml:"format" default:"parquet" doc:"parquet, or jsonl (with compression gzip, zstd or none)"`
 	Compression  string `yaml:"compression" default:"zstd" doc:"zstd, gzip, snappy (parquet only) or none"`
 	RowGroupRows int    `yaml:"row_group_rows" default:"65536" doc:"maximum rows per Parquet row group"`
+
+	vocab int // megatron: the tokenizer's vocabulary size, for the token dtype
 }
 
 // Config is a whole pipeline file.
@@ -160,12 +162,16 @@ func (d *decoder) checkRequired(top map[string][2]*yaml.Node, cfg *Config) {
 		node := n[1]
 		switch s.Format {
 		case "parquet", "jsonl":
+		case "megatron":
+			if key != "output" {
+				d.errorf(valueNode(node, "format"), key+".format", "megatron is an output format; %s takes parquet or jsonl", key)
+			}
 		default:
-			d.errorf(valueNode(node, "format"), key+".format", "must be parquet or jsonl, got %q", s.Format)
+			d.errorf(valueNode(node, "format"), key+".format", "must be parquet, jsonl or megatron, got %q", s.Format)
 		}
 		switch s.Compression {
 		case "zstd", "gzip", "none", "snappy":
-			if s.Compression == "snappy" && s.Format == "jsonl" {
+			if s.Compression == "snappy" && s.Format != "parquet" {
 				d.errorf(valueNode(node, "compression"), key+".compression", "snappy is for parquet; jsonl takes zstd, gzip or none")
 			}
 		default:

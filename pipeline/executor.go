@@ -167,6 +167,20 @@ func (r *runner) prepare() error {
 	env := func(i int, sc StepConf) *Env {
 		return &Env{Name: sc.Name, Index: i, Drop: sc.Drop, Seed: r.cfg.Seed, Mem: r.mem, Config: r.cfg, Logf: r.logf}
 	}
+	if r.cfg.Output.Format == "megatron" {
+		for _, sc := range r.cfg.Plan {
+			if to, ok := sc.Options.(*TokenizeOptions); ok {
+				tok, err := LoadTokenizer(to.Tokenizer, to.ParseSpecial)
+				if err != nil {
+					return &UserError{Err: fmt.Errorf("%s:%d: %s: %w", r.cfg.File, sc.Line, sc.Path, err)}
+				}
+				r.cfg.Output.vocab = tok.VocabSize()
+			}
+		}
+		if r.cfg.Output.vocab == 0 {
+			return userErr("%s: output format megatron needs a tokenize step", r.cfg.File)
+		}
+	}
 	for i, sc := range r.cfg.Plan {
 		st, err := sc.Spec.New(sc.Options, env(i, sc))
 		if err != nil {
@@ -596,11 +610,11 @@ func (r *runner) runTask(ctx context.Context, ph phase, spec TaskSpec) (err erro
 	// Commit: outputs, then stats, then the marker, each atomic.
 	var res taskResult
 	if out != nil {
-		if info, ok, err := out.Commit(); err != nil {
+		infos, err := out.Commit()
+		if err != nil {
 			return err
-		} else if ok {
-			res.Output = append(res.Output, info)
 		}
+		res.Output = append(res.Output, infos...)
 	}
 	if inter != nil {
 		if err := obs.Close(); err != nil {
@@ -617,13 +631,11 @@ func (r *runner) runTask(ctx context.Context, ph phase, spec TaskSpec) (err erro
 		if pp.p == nil {
 			continue
 		}
-		info, ok, err := pp.p.Commit()
+		infos, err := pp.p.Commit()
 		if err != nil {
 			return err
 		}
-		if ok {
-			*pp.dst = append(*pp.dst, info)
-		}
+		*pp.dst = append(*pp.dst, infos...)
 	}
 	t.stats.Seconds = time.Since(started).Seconds()
 	sb, _ := json.Marshal(t.stats)

@@ -10,6 +10,7 @@ import (
 	"github.com/apache/arrow/go/v17/arrow/array"
 
 	"github.com/grist/grist/tokenize"
+	"github.com/grist/grist/tokenize/megatron"
 )
 
 // TestPackConcatGivesBackEveryDocument decodes every row of a concat run and
@@ -123,5 +124,51 @@ output: {path: `+dir+`/`+strategy+`}
 	}
 	if split["bestfit"] >= split["concat"] {
 		t.Fatalf("bestfit split %d documents, concat %d", split["bestfit"], split["concat"])
+	}
+}
+
+// TestMegatronOutput writes tokenized documents as Megatron .bin/.idx and
+// reads them back with the independent reader of tokenize/megatron.
+func TestMegatronOutput(t *testing.T) {
+	dir := t.TempDir()
+	writeCorpus(t, filepath.Join(dir, "in.jsonl.gz"), 300)
+	cfg := writeConfig(t, dir, `
+input: {paths: [`+dir+`/in.jsonl.gz]}
+steps:
+  - tokenize: {tokenizer: r50k_base, add_eos: true}
+output: {path: `+dir+`/out, format: megatron}
+`)
+	res := run(t, cfg, RunOptions{Workers: 1})
+	r, err := megatron.Open(filepath.Join(dir, "out", "part-00000"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if r.Index.DType != megatron.Uint16 {
+		t.Fatalf("dtype %v, want uint16 for a 50k vocabulary", r.Index.DType)
+	}
+	if int64(r.Index.Documents()) != res.Stats.Written || res.Manifest.Rows != res.Stats.Written {
+		t.Fatalf("%d documents in the index, %d written, manifest rows %d", r.Index.Documents(), res.Stats.Written, res.Manifest.Rows)
+	}
+	tok, _ := tokenize.Builtin("r50k_base", tokenize.Options{})
+	var total int64
+	for d := 0; d < r.Index.Documents(); d++ {
+		ids, err := r.Document(nil, d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ids[len(ids)-1] != 50256 {
+			t.Fatalf("document %d does not end with EOS", d)
+		}
+		if d == 0 {
+			text, _ := tok.Decode(nil, ids)
+			if !strings.HasPrefix(string(text), "Document 0: ") {
+				t.Fatalf("first document decodes to %q", text)
+			}
+		}
+		total += int64(len(ids))
+	}
+	if total != res.Stats.Stages[0].Counters["tokens"] {
+		t.Fatalf("%d tokens in .bin, tokenize counted %d", total, res.Stats.Stages[0].Counters["tokens"])
 	}
 }

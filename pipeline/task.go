@@ -218,6 +218,9 @@ func errorKind(reason string) string {
 
 func partName(task, phase int, format, compression string) string {
 	ext := ".parquet"
+	if format == "megatron" {
+		ext = ".bin"
+	}
 	if format == "jsonl" {
 		ext = ".jsonl"
 		switch compression {

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"bufio"
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -75,6 +76,8 @@ func (p *Part) Write(rec arrow.Record) error {
 		switch p.sink.Format {
 		case "jsonl":
 			p.enc, err = newJSONLWriter(p.bw, p.sink.Compression)
+		case "megatron":
+			p.enc, err = newMegatronWriter(p.bw, p.sink.vocab)
 		default:
 			p.enc, err = newParquetWriter(p.bw, rec.Schema(), p.sink)
 		}
@@ -92,18 +95,25 @@ func (p *Part) Write(rec arrow.Record) error {
 // Rows written so far.
 func (p *Part) Rows() int64 { return p.rows }
 
-// Commit finishes the file, syncs it and renames it into place. A part with
-// no rows is removed and reports ok=false.
-func (p *Part) Commit() (info PartInfo, ok bool, err error) {
+// sidecarWriter is an encoder that writes a second file beside the part
+// (Megatron's .idx beside its .bin).
+type sidecarWriter interface {
+	Sidecar() (ext string, write func(io.Writer) error)
+}
+
+// Commit finishes the file, syncs it and renames it into place (a sidecar
+// file first, so the main file appears last). A part with no rows is removed
+// and reports no files.
+func (p *Part) Commit() ([]PartInfo, error) {
 	final := filepath.Join(p.dir, p.name)
-	fail := func(err error) (PartInfo, bool, error) {
+	fail := func(err error) ([]PartInfo, error) {
 		p.Abort()
-		return PartInfo{}, false, fmt.Errorf("%s: %w", final, err)
+		return nil, fmt.Errorf("%s: %w", final, err)
 	}
 	if p.rows == 0 {
 		p.Abort()
 		_ = os.Remove(final) // a rerun that now writes nothing
-		return PartInfo{}, false, nil
+		return nil, nil
 	}
 	if err := p.enc.Close(); err != nil {
 		return fail(err)
@@ -121,10 +131,26 @@ func (p *Part) Commit() (info PartInfo, ok bool, err error) {
 		return fail(err)
 	}
 	p.f = nil
+	var infos []PartInfo
+	if sc, ok := p.enc.(sidecarWriter); ok {
+		ext, write := sc.Sidecar()
+		name := strings.TrimSuffix(p.name, filepath.Ext(p.name)) + ext
+		h := sha256.New()
+		var n int64
+		var buf bytes.Buffer
+		if err := write(io.MultiWriter(&buf, h, countWriter{&n})); err != nil {
+			return fail(err)
+		}
+		if err := writeFileAtomic(filepath.Join(p.dir, name), buf.Bytes()); err != nil {
+			return fail(err)
+		}
+		infos = append(infos, PartInfo{Path: name, Bytes: n, SHA256: hex.EncodeToString(h.Sum(nil))})
+	}
 	if err := os.Rename(p.tmp, final); err != nil {
 		return fail(err)
 	}
-	return PartInfo{Path: p.name, Rows: p.rows, Bytes: p.n, SHA256: hex.EncodeToString(p.h.Sum(nil))}, true, nil
+	info := PartInfo{Path: p.name, Rows: p.rows, Bytes: p.n, SHA256: hex.EncodeToString(p.h.Sum(nil))}
+	return append([]PartInfo{info}, infos...), nil
 }
 
 // Abort drops the temporary file.
