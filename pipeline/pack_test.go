@@ -172,3 +172,75 @@ output: {path: `+dir+`/out, format: megatron}
 		t.Fatalf("%d tokens in .bin, tokenize counted %d", total, res.Stats.Stages[0].Counters["tokens"])
 	}
 }
+
+// TestSFTLabelsOnlyOnAssistantTokens runs the sft example config and decodes
+// the trained positions of every row: they are exactly the assistant replies
+// (and completions), each with its end token; everything else is -100.
+func TestSFTLabelsOnlyOnAssistantTokens(t *testing.T) {
+	if _, err := os.Stat("../configs/sft.yaml"); err != nil {
+		t.Skip("configs absent")
+	}
+	dir := t.TempDir()
+	wd, _ := os.Getwd()
+	os.Chdir("..")
+	defer os.Chdir(wd)
+	cfg, err := LoadConfig("configs/sft.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := run(t, cfg, RunOptions{OutDir: dir, Workers: 1})
+	tok, err := LoadTokenizer("configs/tokenizers/chatml-sample.json", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var trained, context []string
+	tbl := readParquet(t, filepath.Join(dir, res.Manifest.Shards[0].Path))
+	defer tbl.Release()
+	tr := array.NewTableReader(tbl, 0)
+	defer tr.Release()
+	for tr.Next() {
+		rec := tr.Record()
+		ids, labels := rec.Column(0).(*array.List), rec.Column(1).(*array.List)
+		for i := 0; i < int(rec.NumRows()); i++ {
+			lo, hi := ids.ValueOffsets(i)
+			iv := ids.ListValues().(*array.Int32).Int32Values()[lo:hi]
+			lv := labels.ListValues().(*array.Int32).Int32Values()[lo:hi]
+			var run, ctx []int32
+			flush := func() {
+				if len(run) > 0 {
+					b, _ := tok.Decode(nil, run)
+					trained = append(trained, string(b))
+					run = run[:0]
+				}
+			}
+			for k := range iv {
+				if lv[k] == -100 {
+					flush()
+					ctx = append(ctx, iv[k])
+					continue
+				}
+				if lv[k] != iv[k] {
+					t.Fatalf("label %d at a position holding id %d", lv[k], iv[k])
+				}
+				run = append(run, iv[k])
+			}
+			flush()
+			b, _ := tok.Decode(nil, ctx)
+			context = append(context, string(b))
+		}
+	}
+	if len(trained) != 20 {
+		t.Fatalf("%d trained spans, want 20 (10 chats + 10 completions): %q", len(trained), trained)
+	}
+	for _, s := range trained {
+		if !strings.HasSuffix(s, "<|im_end|>") || strings.Contains(s, "<|im_start|>") || strings.Contains(s, "teacher") || strings.Contains(s, "Explain") {
+			t.Fatalf("trained span holds more than a reply: %q", s)
+		}
+	}
+	all := strings.Join(context, "")
+	for _, want := range []string{"<|im_start|>system\nYou are a concise teacher.<|im_end|>", "<|im_start|>user\nExplain prime numbers in two sentences.<|im_end|>", "<|im_start|>assistant\n"} {
+		if !strings.Contains(all, want) {
+			t.Fatalf("untrained tokens lack %q in %q", want, all[:min(len(all), 600)])
+		}
+	}
+}
