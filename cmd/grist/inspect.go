@@ -8,28 +8,41 @@ import (
 	"strings"
 
 	"github.com/apache/arrow/go/v17/arrow"
+	"github.com/apache/arrow/go/v17/arrow/array"
 	"github.com/apache/arrow/go/v17/arrow/memory"
 	"github.com/apache/arrow/go/v17/parquet/file"
 	"github.com/apache/arrow/go/v17/parquet/pqarrow"
 	"github.com/spf13/cobra"
+
+	"github.com/grist/grist/pipeline"
+	"github.com/grist/grist/tokenize"
 )
 
 func newInspectCmd() *cobra.Command {
 	var rows, width int
+	var tokSpec string
 	c := &cobra.Command{
 		Use:   "inspect FILE.parquet",
 		Short: "show a Parquet file's schema, row count and first rows",
 		Args:  exactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			return inspectParquet(c.OutOrStdout(), args[0], rows, width)
+			var tok tokenize.Tokenizer
+			if tokSpec != "" {
+				var err error
+				if tok, err = pipeline.LoadTokenizer(tokSpec, false); err != nil {
+					return usageError{err}
+				}
+			}
+			return inspectParquet(c.OutOrStdout(), args[0], rows, width, tok)
 		},
 	}
+	c.Flags().StringVarP(&tokSpec, "tokenizer", "t", "", "decode input_ids with this tokenizer: packed rows show document boundaries (⟦doc⟧), MLM rows masked positions ([MASK:original])")
 	c.Flags().IntVarP(&rows, "rows", "n", 5, "rows to show")
 	c.Flags().IntVar(&width, "width", 200, "characters shown per value (0 = all)")
 	return c
 }
 
-func inspectParquet(w io.Writer, path string, rows, width int) error {
+func inspectParquet(w io.Writer, path string, rows, width int, tok tokenize.Tokenizer) error {
 	pf, err := file.OpenParquetFile(path, false)
 	if err != nil {
 		return usageError{fmt.Errorf("%s: not a readable Parquet file: %v", path, err)}
@@ -70,6 +83,11 @@ func inspectParquet(w io.Writer, path string, rows, width int) error {
 			for c, f := range rec.Schema().Fields() {
 				fmt.Fprintf(w, "  %s: %s\n", f.Name, clip(valueString(rec.Column(c), i), width))
 			}
+			if tok != nil {
+				if text, ok := decodeRow(tok, rec, i); ok {
+					fmt.Fprintf(w, "  decoded: %s\n", clip(text, width*10))
+				}
+			}
 			shown++
 		}
 	}
@@ -98,4 +116,75 @@ func clip(s string, width int) string {
 		return s
 	}
 	return string(r[:width]) + fmt.Sprintf("… (%d chars)", len(r))
+}
+
+// decodeRow renders a row's input_ids as text: documents of a packed row
+// between ⟦ ⟧ (from seq_lens), padding left out, and for MLM rows each
+// selected position as [MASK:original] (or [random→original], [=original]).
+func decodeRow(tok tokenize.Tokenizer, rec arrow.Record, i int) (string, bool) {
+	list := func(name string) []int32 {
+		idx := rec.Schema().FieldIndices(name)
+		if len(idx) == 0 {
+			return nil
+		}
+		l, ok := rec.Column(idx[0]).(*array.List)
+		if !ok {
+			return nil
+		}
+		lo, hi := l.ValueOffsets(i)
+		switch v := l.ListValues().(type) {
+		case *array.Int32:
+			return v.Int32Values()[lo:hi]
+		case *array.Int8:
+			out := make([]int32, hi-lo)
+			for k := range out {
+				out[k] = int32(v.Value(int(lo) + k))
+			}
+			return out
+		}
+		return nil
+	}
+	ids := list(pipeline.ColInputIDs)
+	if ids == nil {
+		return "", false
+	}
+	dec := func(v []int32) string {
+		b, err := tok.Decode(nil, v)
+		if err != nil {
+			return fmt.Sprintf("<%v>", err)
+		}
+		return string(b)
+	}
+	var sb strings.Builder
+	if special := list(pipeline.ColSpecialTokensMask); special != nil {
+		labels := list(pipeline.ColLabels)
+		mask, _ := tok.Special("mask")
+		for k, id := range ids {
+			if labels != nil && labels[k] != -100 {
+				switch {
+				case id == mask:
+					fmt.Fprintf(&sb, "[MASK:%s]", dec(labels[k:k+1]))
+				case id == labels[k]:
+					fmt.Fprintf(&sb, "[=%s]", dec(labels[k:k+1]))
+				default:
+					fmt.Fprintf(&sb, "[%s→%s]", dec(ids[k:k+1]), dec(labels[k:k+1]))
+				}
+				continue
+			}
+			sb.WriteString(tok.Piece(id))
+			sb.WriteByte(' ')
+		}
+		return sb.String(), true
+	}
+	pos := 0
+	lens := list(pipeline.ColSeqLens)
+	if lens == nil {
+		return dec(ids), true
+	}
+	for _, n := range lens {
+		end := min(pos+int(n), len(ids))
+		sb.WriteString("⟦" + dec(ids[pos:end]) + "⟧")
+		pos = end
+	}
+	return sb.String(), true
 }
