@@ -2,6 +2,8 @@ package pipeline
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -18,6 +20,8 @@ import (
 	"github.com/apache/arrow/go/v17/arrow"
 	"github.com/apache/arrow/go/v17/arrow/ipc"
 	"github.com/apache/arrow/go/v17/arrow/memory"
+
+	"github.com/grist/grist/tokenize/pack"
 )
 
 // RunOptions are the command-line knobs of a run.
@@ -346,10 +350,13 @@ func (r *runner) runPhases(ctx context.Context) (string, error) {
 			b := r.stages[ph.barrier].(Barrier)
 			dir := r.barrierDir(ph.barrier)
 			r.logf("phase %d: %s decides over %d tasks", ph.index, r.cfg.Plan[ph.barrier].Name, len(r.tasks))
-			if err := b.Decide(ctx, dir, len(r.tasks), r.opts.Workers); err != nil {
+			t0 := time.Now()
+			st, err := b.Decide(ctx, dir, len(r.tasks), r.opts.Workers)
+			if err != nil {
 				return "", fmt.Errorf("%s: %w", r.cfg.Plan[ph.barrier].Name, err)
 			}
-			if err := writeFileAtomic(r.markerPath(ph.index, -1), []byte("{}\n")); err != nil {
+			mb, _ := json.Marshal(globalResult{Decision: st, Seconds: time.Since(t0).Seconds()})
+			if err := writeFileAtomic(r.markerPath(ph.index, -1), mb); err != nil {
 				return "", err
 			}
 			continue
@@ -423,6 +430,12 @@ feed:
 		return firstErr
 	}
 	return ctx.Err()
+}
+
+// globalResult is what a barrier decision's completion marker records.
+type globalResult struct {
+	Decision any     `json:"decision"`
+	Seconds  float64 `json:"seconds"`
 }
 
 // taskResult is what a task's completion marker records.
@@ -694,6 +707,17 @@ func (r *runner) finish(wall time.Duration) (*Stats, *Manifest, error) {
 	}
 	for _, ph := range r.phases {
 		if ph.global {
+			b, err := os.ReadFile(r.markerPath(ph.index, -1))
+			if err != nil {
+				return nil, nil, err
+			}
+			var g globalResult
+			if err := json.Unmarshal(b, &g); err != nil {
+				return nil, nil, fmt.Errorf("%s: %v", r.markerPath(ph.index, -1), err)
+			}
+			st := total.Stages[ph.barrier]
+			st.Decision = g.Decision
+			st.Seconds += g.Seconds
 			continue
 		}
 		for _, t := range r.tasks {
@@ -727,6 +751,21 @@ func (r *runner) finish(wall time.Duration) (*Stats, *Manifest, error) {
 		man.Bytes += s.Bytes
 	}
 	man.Documents = total.Written
+	man.Examples = total.Examples
+	for i, sc := range r.cfg.Plan {
+		switch o := sc.Options.(type) {
+		case *TokenizeOptions:
+			man.Tokenizer = tokenizerInfo(o.Tokenizer)
+			man.Tokens = total.Stages[i].Counters["tokens"]
+		case *ChatOptions:
+			man.Tokenizer = tokenizerInfo(o.Tokenizer)
+			man.Tokens = total.Stages[i].Counters["tokens"]
+		case *pack.PackOptions:
+			man.SeqLen = o.SeqLen
+			man.ExampleKind = o.Examples
+			man.Tokens = total.Stages[i].Counters["tokens"]
+		}
+	}
 	man.Read, man.RejectedRows, man.ErrorRows = total.Read, sum(total.Rejected), sum(total.Errors)
 	if err := total.CheckAccounting(); err != nil {
 		return nil, nil, err
@@ -759,12 +798,41 @@ type Manifest struct {
 	Read         int64           `json:"read"`
 	Documents    int64           `json:"documents"` // documents written (or packed into the rows)
 	Rows         int64           `json:"rows"`
+	Examples     int64           `json:"examples,omitempty"`
+	ExampleKind  string          `json:"example_kind,omitempty"` // ar, mlm or sft
+	SeqLen       int             `json:"seq_len,omitempty"`
+	Tokens       int64           `json:"tokens,omitempty"` // tokens written (padding excluded)
+	Tokenizer    *TokenizerInfo  `json:"tokenizer,omitempty"`
 	Bytes        int64           `json:"bytes"`
 	RejectedRows int64           `json:"rejected_rows"`
 	ErrorRows    int64           `json:"error_rows"`
 	Shards       []PartInfo      `json:"shards"`
 	Rejected     []PartInfo      `json:"rejected,omitempty"`
 	Errors       []PartInfo      `json:"errors,omitempty"`
+}
+
+// TokenizerInfo names the tokenizer of a run and pins its content.
+type TokenizerInfo struct {
+	Name   string `json:"name"`             // built-in name or path as configured
+	SHA256 string `json:"sha256,omitempty"` // of the file (of the folder's tokenizer file); empty for built-ins
+}
+
+func tokenizerInfo(spec string) *TokenizerInfo {
+	info := &TokenizerInfo{Name: spec}
+	path := spec
+	if st, err := os.Stat(spec); err == nil && st.IsDir() {
+		for _, n := range []string{"tokenizer.json", "tokenizer.model"} {
+			if _, err := os.Stat(filepath.Join(spec, n)); err == nil {
+				path = filepath.Join(spec, n)
+				break
+			}
+		}
+	}
+	if b, err := os.ReadFile(path); err == nil {
+		sum := sha256.Sum256(b)
+		info.SHA256 = hex.EncodeToString(sum[:])
+	}
+	return info
 }
 
 // ManifestInput is one input file.

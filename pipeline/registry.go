@@ -76,8 +76,9 @@ type Barrier interface {
 	// Observer returns the per-task collector for phase A.
 	Observer(t *Task, dir string) (Observer, error)
 	// Decide runs the global step; it must be idempotent (a rerun rewrites the
-	// same files) and may use up to workers goroutines.
-	Decide(ctx context.Context, dir string, numTasks, workers int) error
+	// same files) and may use up to workers goroutines. Its result (stats) is
+	// kept in stats.json under the step.
+	Decide(ctx context.Context, dir string, numTasks, workers int) (any, error)
 	// Applier returns the per-task filter for phase B.
 	Applier(t *Task, dir string) (Applier, error)
 }

@@ -132,9 +132,23 @@ func (o *textObserver) Observe(rec arrow.Record, firstRow int) error {
 func (o *textObserver) Close() error { return o.w.Close() }
 func (o *textObserver) Abort()       { o.w.Abort() }
 
-func (g *groupDedup) Decide(ctx context.Context, dir string, numTasks, workers int) error {
-	_, err := g.engine.Cluster(ctx, dir, numTasks, dedup.ClusterConfig{Workers: workers, MemoryBudget: dedupMemoryBudget})
-	return err
+func (g *groupDedup) Decide(ctx context.Context, dir string, numTasks, workers int) (any, error) {
+	return g.engine.Cluster(ctx, dir, numTasks, dedup.ClusterConfig{Workers: workers, MemoryBudget: dedupMemoryBudget})
+}
+
+// clusterSizeBin names the histogram bin of a cluster size: 2, 3-4, 5-8,
+// 9-16, ... (powers of two).
+func clusterSizeBin(n int) string {
+	if n <= 2 {
+		return "clusters_size_2"
+	}
+	lo := 3
+	for hi := 4; ; hi *= 2 {
+		if n <= hi {
+			return fmt.Sprintf("clusters_size_%d-%d", lo, hi)
+		}
+		lo = hi + 1
+	}
 }
 
 func (g *groupDedup) Applier(t *Task, dir string) (Applier, error) {
@@ -168,6 +182,10 @@ func (a *groupApplier) Apply(ctx context.Context, t *Task, rec arrow.Record, fir
 		cid.Append(d.ClusterID)
 		csize.Append(int64(d.ClusterSize))
 		if !d.Drop {
+			if d.ClusterSize > 1 {
+				// each cluster counted once, at its kept document
+				t.Count(clusterSizeBin(d.ClusterSize), 1)
+			}
 			dupOf.AppendNull()
 			continue
 		}
@@ -225,9 +243,8 @@ func (s *linesDedup) Observer(t *Task, dir string) (Observer, error) {
 	return &textObserver{w: w}, nil
 }
 
-func (s *linesDedup) Decide(ctx context.Context, dir string, numTasks, workers int) error {
-	_, err := s.l.Cluster(ctx, dir, numTasks, dedup.ClusterConfig{Workers: workers, MemoryBudget: dedupMemoryBudget})
-	return err
+func (s *linesDedup) Decide(ctx context.Context, dir string, numTasks, workers int) (any, error) {
+	return s.l.Cluster(ctx, dir, numTasks, dedup.ClusterConfig{Workers: workers, MemoryBudget: dedupMemoryBudget})
 }
 
 func (s *linesDedup) Applier(t *Task, dir string) (Applier, error) {

@@ -20,6 +20,7 @@ type StageStats struct {
 	BytesOut int64            `json:"bytes_out"`
 	Dropped  map[string]int64 `json:"dropped,omitempty"`
 	Counters map[string]int64 `json:"counters,omitempty"`
+	Decision any              `json:"decision,omitempty"` // a barrier's corpus-wide result (dedup clusters)
 	Seconds  float64          `json:"seconds"`
 }
 
