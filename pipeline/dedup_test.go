@@ -139,3 +139,45 @@ func TestDedupSameOutputAcrossWorkersAndRanks(t *testing.T) {
 	}
 	sameFiles(t, ref, readDirFiles(t, dir+"/ranks"))
 }
+
+// TestShuffleMixesSourcesDeterministically: after a global shuffle every
+// document is still there exactly once, parts mix documents of different
+// input files, and the output is the same whatever the workers.
+func TestShuffleMixesSourcesDeterministically(t *testing.T) {
+	dir := t.TempDir()
+	originals, copies := dedupCorpus(t, dir)
+	cfgFor := func(out string) *Config {
+		return writeConfig(t, dir, `
+input: {paths: [`+dir+`/in-*.jsonl.gz], batch_size: 64}
+steps:
+  - shuffle: {seed: 3}
+output: {path: `+out+`, format: jsonl, compression: none}
+`)
+	}
+	res := run(t, cfgFor(dir+"/s1"), RunOptions{Workers: 1})
+	run(t, cfgFor(dir+"/s4"), RunOptions{Workers: 4})
+	sameFiles(t, readDirFiles(t, dir+"/s1"), readDirFiles(t, dir+"/s4"))
+	if res.Stats.Written != int64(originals+copies) {
+		t.Fatalf("written %d, want %d", res.Stats.Written, originals+copies)
+	}
+	seen := map[string]bool{}
+	for _, s := range res.Manifest.Shards {
+		b, _ := os.ReadFile(filepath.Join(dir, "s1", s.Path))
+		files := map[byte]bool{}
+		for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+			var d struct{ ID string }
+			json.Unmarshal([]byte(line), &d)
+			if seen[d.ID] {
+				t.Fatalf("%s written twice", d.ID)
+			}
+			seen[d.ID] = true
+			files[d.ID[1]] = true
+		}
+		if len(files) < 3 {
+			t.Fatalf("%s holds documents of %d input files only", s.Path, len(files))
+		}
+	}
+	if len(seen) != originals+copies {
+		t.Fatalf("%d distinct documents, want %d", len(seen), originals+copies)
+	}
+}

@@ -377,6 +377,8 @@ func (r *runner) runPhases(ctx context.Context) (string, error) {
 	return "", nil
 }
 
+func (r *runner) numTasks() int { return len(r.tasks) }
+
 func (r *runner) barrierDir(step int) string {
 	return filepath.Join(r.work, "barrier", fmt.Sprintf("step-%02d-%s", step, r.cfg.Plan[step].Name))
 }
@@ -588,6 +590,22 @@ func (r *runner) runTask(ctx context.Context, ph phase, spec TaskSpec) (err erro
 		}
 		if err := flow(rec, 0); err != nil {
 			return err
+		}
+	}
+	// A barrier may hold rows until its task's input ends (shuffle).
+	if f, ok := app.(interface {
+		Finish(ctx context.Context, t *Task) (arrow.Record, error)
+	}); ok {
+		t.step = ph.apply
+		rec, err := f.Finish(ctx, t)
+		if err != nil {
+			return err
+		}
+		if rec != nil {
+			t.stats.Stages[ph.apply].DocsOut += rec.NumRows()
+			if err := flow(rec, 0); err != nil {
+				return err
+			}
 		}
 	}
 	// Per-task stages flush what they hold, in step order; their rows go
