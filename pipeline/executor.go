@@ -512,9 +512,9 @@ func (r *runner) runTask(ctx context.Context, ph phase, spec TaskSpec) (err erro
 			perTask = append(perTask, i)
 		}
 	}
-	reshaped := false
-	for _, i := range ph.steps {
-		if r.cfg.Plan[i].Spec.Kind == KindReshape {
+	reshaped := false // rows reaching the output are examples, not documents
+	for _, sc := range r.cfg.Plan {
+		if sc.Spec.Kind == KindReshape {
 			reshaped = true
 		}
 	}
