@@ -16,14 +16,15 @@ import (
 
 // InputConfig says where documents come from and how to read them.
 type InputConfig struct {
-	Paths      []string `yaml:"paths" doc:"files, globs (** allowed) and folders to read; sorted, each file one or more tasks"`
-	Format     string   `yaml:"format" default:"auto" doc:"auto (from the extension), jsonl, text or parquet"`
-	TextField  string   `yaml:"text_field" default:"text" doc:"field (JSONL) or column (Parquet) holding the document text"`
-	IDField    string   `yaml:"id_field" default:"id" doc:"field holding the document id; when absent ids are generated as file:line (or file:row)"`
-	Fields     []string `yaml:"fields" doc:"metadata fields to pass through (default: every field of the first batch of each file)"`
-	TextMode   string   `yaml:"text_mode" default:"file" doc:"for plain text: file (one document per file) or line (one document per non-empty line)"`
-	BatchSize  int      `yaml:"batch_size" default:"1024" doc:"documents per Arrow record batch"`
-	SplitBytes int64    `yaml:"split_bytes" default:"134217728" doc:"uncompressed JSONL and text files larger than this are split into line-aligned tasks of about this size"`
+	Paths       []string `yaml:"paths" doc:"files, globs (** allowed) and folders to read; sorted, each file one or more tasks"`
+	Format      string   `yaml:"format" default:"auto" doc:"auto (from the extension), jsonl, text or parquet"`
+	TextField   string   `yaml:"text_field" default:"text" doc:"field (JSONL) or column (Parquet) holding the document text"`
+	IDField     string   `yaml:"id_field" default:"id" doc:"field holding the document id; when absent ids are generated as file:line (or file:row)"`
+	Fields      []string `yaml:"fields" doc:"metadata fields to pass through (default: every field of the first batch of each file)"`
+	TextMode    string   `yaml:"text_mode" default:"file" doc:"for plain text: file (one document per file) or line (one document per non-empty line)"`
+	BatchSize   int      `yaml:"batch_size" default:"1024" doc:"documents per Arrow record batch"`
+	SplitBytes  int64    `yaml:"split_bytes" default:"134217728" doc:"uncompressed JSONL and text files larger than this are split into line-aligned tasks of about this size"`
+	MaxDocBytes int64    `yaml:"max_doc_bytes" default:"67108864" doc:"a record (JSONL line, text file or line) larger than this is skipped without being held in memory and recorded as an error (0 = no limit)"`
 }
 
 // SinkConfig is an output place: documents, rejected rows or error rows.

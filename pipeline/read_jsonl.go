@@ -53,21 +53,30 @@ func (c counter) Read(p []byte) (int, error) {
 // lineSource reads the lines of one task: a whole (possibly compressed)
 // file, or the lines that start inside a byte range of an uncompressed one.
 type lineSource struct {
-	task   TaskSpec
-	file   *os.File
-	closer io.Closer
-	br     *bufio.Reader
-	pos    int64 // byte offset of the next line start (uncompressed ranges)
-	line   int64 // 1-based number of the next line
-	long   []byte
+	task     TaskSpec
+	file     *os.File
+	closer   io.Closer
+	br       *bufio.Reader
+	pos      int64 // byte offset of the next line start (uncompressed ranges)
+	line     int64 // 1-based number of the next line
+	long     []byte
+	maxBytes int64 // longer lines are skipped and reported (0 = no limit)
 }
 
-func openLines(t TaskSpec, progress *int64) (*lineSource, error) {
+// lineTooLongError reports a line over input.max_doc_bytes; the line has
+// been consumed.
+type lineTooLongError struct{ size int64 }
+
+func (e *lineTooLongError) Error() string {
+	return fmt.Sprintf("document of %d bytes is larger than input.max_doc_bytes", e.size)
+}
+
+func openLines(t TaskSpec, in InputConfig, progress *int64) (*lineSource, error) {
 	f, err := os.Open(t.File.Path)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %v", t.File.Path, unwrapPathErr(err))
 	}
-	r := &lineSource{task: t, file: f, line: 1}
+	r := &lineSource{task: t, file: f, line: 1, maxBytes: in.MaxDocBytes}
 	if t.Start > 0 {
 		// A task owns the lines that start inside [Start, End): skip the line
 		// that straddles Start, and count the lines before it for ids.
@@ -122,7 +131,7 @@ type jsonlReader struct {
 func (r *jsonlReader) Warnings() map[string]int64 { return r.warnings }
 
 func newJSONLReader(t TaskSpec, in InputConfig, mem memory.Allocator, progress *int64, onError ErrorFunc) (Reader, error) {
-	ls, err := openLines(t, progress)
+	ls, err := openLines(t, in, progress)
 	if err != nil {
 		return nil, err
 	}
@@ -178,11 +187,31 @@ func (r *lineSource) readLine() ([]byte, error) {
 		return nil, io.EOF
 	}
 	line, err := r.br.ReadSlice('\n')
+	tooLong := false
 	if err == bufio.ErrBufferFull {
+		// A long line: accumulate up to maxBytes, then drain the rest
+		// without keeping it, so one huge line cannot exhaust memory.
 		r.long = append(r.long[:0], line...)
+		n := int64(len(line))
 		for err == bufio.ErrBufferFull {
 			line, err = r.br.ReadSlice('\n')
+			n += int64(len(line))
+			if r.maxBytes > 0 && n > r.maxBytes {
+				tooLong = true
+				continue
+			}
 			r.long = append(r.long, line...)
+		}
+		if tooLong {
+			r.pos += n
+			r.long = r.long[:0]
+			if cap(r.long) > 1<<24 {
+				r.long = nil
+			}
+			if err != nil && err != io.EOF {
+				return nil, fmt.Errorf("%s:%d: %v", r.task.File.Path, r.line, err)
+			}
+			return nil, &lineTooLongError{size: n}
 		}
 		line = r.long
 	}
@@ -193,6 +222,9 @@ func (r *lineSource) readLine() ([]byte, error) {
 		return nil, io.EOF
 	}
 	r.pos += int64(len(line))
+	if r.maxBytes > 0 && int64(len(line)) > r.maxBytes {
+		return nil, &lineTooLongError{size: int64(len(line))}
+	}
 	line = bytes.TrimSuffix(line, []byte{'\n'})
 	line = bytes.TrimSuffix(line, []byte{'\r'})
 	return line, nil
@@ -210,6 +242,9 @@ func (r *jsonlReader) Next() (arrow.Record, error) {
 			if err == io.EOF {
 				r.eof = true
 				break
+			}
+			if tl, ok := err.(*lineTooLongError); ok {
+				line, err = nil, r.bad(r.line, tl.Error(), nil)
 			}
 			if err != nil {
 				return nil, err
@@ -238,6 +273,13 @@ func (r *jsonlReader) Next() (arrow.Record, error) {
 		if err == io.EOF {
 			r.done = true
 			break
+		}
+		if tl, ok := err.(*lineTooLongError); ok {
+			if err := r.bad(r.line, tl.Error(), nil); err != nil {
+				return nil, err
+			}
+			r.line++
+			continue
 		}
 		if err != nil {
 			return nil, err

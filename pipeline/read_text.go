@@ -23,7 +23,7 @@ type textReader struct {
 }
 
 func newTextReader(t TaskSpec, in InputConfig, mem memory.Allocator, progress *int64, onError ErrorFunc) (Reader, error) {
-	ls, err := openLines(t, progress)
+	ls, err := openLines(t, in, progress)
 	if err != nil {
 		return nil, err
 	}
@@ -38,9 +38,21 @@ func (r *textReader) Next() (arrow.Record, error) {
 	defer b.release()
 	if r.in.TextMode == "file" {
 		r.done = true
-		data, err := io.ReadAll(r.br)
+		limit := r.in.MaxDocBytes
+		if limit <= 0 {
+			limit = 1 << 62
+		}
+		data, err := io.ReadAll(io.LimitReader(r.br, limit+1))
 		if err != nil {
 			return nil, fmt.Errorf("%s: %v", r.task.File.Path, err)
+		}
+		if int64(len(data)) > limit {
+			n, _ := io.Copy(io.Discard, r.br)
+			reason := (&lineTooLongError{size: int64(len(data)) + n}).Error()
+			if err := r.onError(BadRecord{File: r.task.File.Path, Line: 1, Reason: reason}); err != nil {
+				return nil, err
+			}
+			return nil, io.EOF
 		}
 		data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
 		if !utf8.Valid(data) {
@@ -59,6 +71,13 @@ func (r *textReader) Next() (arrow.Record, error) {
 		if err == io.EOF {
 			r.done = true
 			break
+		}
+		if tl, ok := err.(*lineTooLongError); ok {
+			if err := r.onError(BadRecord{File: r.task.File.Path, Line: r.line, Reason: tl.Error()}); err != nil {
+				return nil, err
+			}
+			r.line++
+			continue
 		}
 		if err != nil {
 			return nil, err

@@ -151,3 +151,23 @@ func TestOnErrorFail(t *testing.T) {
 		t.Fatal("a failed task left its part")
 	}
 }
+
+// TestMaxDocBytes: a record over max_doc_bytes becomes an error row with its
+// line, without stopping the file, in JSONL and in text line mode.
+func TestMaxDocBytes(t *testing.T) {
+	dir := t.TempDir()
+	big := strings.Repeat("x", 3<<20) // longer than the reader's buffer too
+	os.WriteFile(filepath.Join(dir, "in.jsonl"), []byte(`{"text": "a"}`+"\n"+`{"text": "`+big+`"}`+"\n"+`{"text": "b"}`+"\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "in.txt"), []byte("a\n"+big+"\nb\n"), 0o644)
+	for _, in := range []string{"input: {paths: [" + dir + "/in.jsonl], max_doc_bytes: 1048576}", "input: {paths: [" + dir + "/in.txt], text_mode: line, max_doc_bytes: 1048576}"} {
+		sub := t.TempDir()
+		res, rows := readAll(t, sub, in)
+		if len(rows) != 2 || res.Stats.Errors["too_large"] != 1 || res.Stats.Read != 3 {
+			t.Fatalf("%s: rows %d errors %v", in, len(rows), res.Stats.Errors)
+		}
+		b, _ := os.ReadFile(filepath.Join(sub, "err", "part-00000.jsonl"))
+		if !strings.Contains(string(b), `"line":2,`) || !strings.Contains(string(b), "larger than input.max_doc_bytes") {
+			t.Fatalf("error row: %s", b)
+		}
+	}
+}

@@ -212,6 +212,8 @@ func errorKind(reason string) string {
 		return "not_an_object"
 	case strings.HasPrefix(reason, "null text"):
 		return "null_text"
+	case strings.Contains(reason, "max_doc_bytes"):
+		return "too_large"
 	}
 	return "other"
 }
