@@ -39,9 +39,9 @@ type SinkConfig struct {
 
 // Config is a whole pipeline file.
 type Config struct {
-	Input    InputConfig `yaml:"input"`
+	Input    InputConfig `yaml:"input" doc:"where documents come from (section above)"`
 	Steps    []any       `yaml:"steps" doc:"stages in order, each a one-key mapping: - stage_name: {options}"`
-	Output   SinkConfig  `yaml:"output"`
+	Output   SinkConfig  `yaml:"output" doc:"where the shards go (section above)"`
 	Rejected *SinkConfig `yaml:"rejected" doc:"optional: where dropped documents go, with a reason column (stage:reason)"`
 	Errors   *SinkConfig `yaml:"errors" doc:"optional: where unreadable records go, with file, line and error"`
 	OnError  string      `yaml:"on_error" default:"skip" doc:"skip (record bad input as error rows and go on) or fail (stop at the first bad record)"`

@@ -102,3 +102,25 @@ func WriteStagesMarkdown(w io.Writer) {
 		fmt.Fprintln(w)
 	}
 }
+
+// WriteConfigMarkdown prints the README's reference of the config sections
+// (input, output/rejected/errors, top level) from their tagged structs.
+func WriteConfigMarkdown(w io.Writer) {
+	section := func(title string, opts any) {
+		fmt.Fprintf(w, "**%s**\n\n| key | type | default | meaning |\n| --- | --- | --- | --- |\n", title)
+		for _, f := range Fields(opts) {
+			if f.Type == "object" || f.Type == "[]any" {
+				continue
+			}
+			def := ""
+			if f.Default != "" {
+				def = "`" + f.Default + "`"
+			}
+			fmt.Fprintf(w, "| `%s` | %s | %s | %s |\n", f.Key, f.Type, def, strings.ReplaceAll(f.Doc, "|", "\\|"))
+		}
+		fmt.Fprintln(w)
+	}
+	section("input", InputConfig{})
+	section("output, rejected, errors", SinkConfig{})
+	section("top level", Config{})
+}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strconv"
 	"syscall"
 
@@ -72,6 +73,7 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 func newRunCmd() *cobra.Command {
 	var opts pipeline.RunOptions
 	var quiet bool
+	var cpuProfile string
 	c := &cobra.Command{
 		Use:   "run PIPELINE.yaml",
 		Short: "run a pipeline",
@@ -100,6 +102,17 @@ func newRunCmd() *cobra.Command {
 					opts.Terminal = true
 				}
 			}
+			if cpuProfile != "" {
+				f, err := os.Create(cpuProfile)
+				if err != nil {
+					return usageError{err}
+				}
+				defer f.Close()
+				if err := pprof.StartCPUProfile(f); err != nil {
+					return err
+				}
+				defer pprof.StopCPUProfile()
+			}
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			res, err := pipeline.Run(ctx, cfg, opts)
@@ -126,6 +139,7 @@ func newRunCmd() *cobra.Command {
 	f.IntVar(&opts.Rank, "rank", 0, "this process's rank: runs tasks with index % world-size == rank")
 	f.IntVar(&opts.WorldSize, "world-size", 1, "number of ranks")
 	f.BoolVarP(&quiet, "quiet", "q", false, "no progress output")
+	f.StringVar(&cpuProfile, "cpuprofile", "", "write a Go CPU profile of the run to this file")
 	return c
 }
 

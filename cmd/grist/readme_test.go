@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"flag"
+	"io"
 	"os"
 	"strings"
 	"testing"
@@ -12,10 +13,15 @@ import (
 
 var update = flag.Bool("update", false, "rewrite generated files (the README's stage reference)")
 
-// TestREADMEStages keeps the README's stage reference equal to what the
-// specs generate; `go test ./cmd/grist -run README -update` rewrites it.
+// TestREADMEStages keeps the README's stage and config references equal to
+// what the specs generate; `go test ./cmd/grist -run README -update` rewrites them.
 func TestREADMEStages(t *testing.T) {
-	const begin, end = "<!-- stages:begin -->\n", "<!-- stages:end -->"
+	checkGenerated(t, "stages", pipeline.WriteStagesMarkdown)
+	checkGenerated(t, "config", pipeline.WriteConfigMarkdown)
+}
+
+func checkGenerated(t *testing.T, name string, gen func(w io.Writer)) {
+	begin, end := "<!-- "+name+":begin -->\n", "<!-- "+name+":end -->"
 	path := "../../README.md"
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -24,11 +30,11 @@ func TestREADMEStages(t *testing.T) {
 	s := string(b)
 	i, j := strings.Index(s, begin), strings.Index(s, end)
 	if i < 0 || j < i {
-		t.Fatal("README has no stages markers")
+		t.Fatalf("README has no %s markers", name)
 	}
-	var gen bytes.Buffer
-	pipeline.WriteStagesMarkdown(&gen)
-	want := s[:i+len(begin)] + gen.String() + s[j:]
+	var out bytes.Buffer
+	gen(&out)
+	want := s[:i+len(begin)] + out.String() + s[j:]
 	if want == s {
 		return
 	}
@@ -38,5 +44,5 @@ func TestREADMEStages(t *testing.T) {
 		}
 		return
 	}
-	t.Fatal("README stage reference is out of date: run go test ./cmd/grist -run README -update")
+	t.Fatalf("README %s reference is out of date: run go test ./cmd/grist -run README -update", name)
 }
