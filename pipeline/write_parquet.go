@@ -168,10 +168,10 @@ func appendColumn(vals []parquet.Value, arr arrow.Array, enc colEncoder, c, star
 		var v parquet.Value
 		switch enc.kind {
 		case arrow.STRING:
-			a := arr.(*array.String)
-			v = parquet.ByteArrayValue(a.ValueBytes()[a.ValueOffset(i):a.ValueOffset(i+1)])
+			// Value honours the array's slice offset; the bytes alias Arrow's buffer.
+			v = parquet.ByteArrayValue(unsafeBytes(arr.(*array.String).Value(i)))
 		case arrow.LARGE_STRING:
-			v = parquet.ByteArrayValue([]byte(arr.(*array.LargeString).Value(i)))
+			v = parquet.ByteArrayValue(unsafeBytes(arr.(*array.LargeString).Value(i)))
 		case arrow.BINARY:
 			v = parquet.ByteArrayValue(arr.(*array.Binary).Value(i))
 		case arrow.LARGE_BINARY:
@@ -221,7 +221,7 @@ func appendList(vals []parquet.Value, l *array.List, elem arrow.Type, c, i int) 
 		case arrow.FLOAT64:
 			v = parquet.DoubleValue(items.(*array.Float64).Value(int(j)))
 		case arrow.STRING:
-			v = parquet.ByteArrayValue([]byte(items.(*array.String).Value(int(j))))
+			v = parquet.ByteArrayValue(unsafeBytes(items.(*array.String).Value(int(j))))
 		}
 		vals = append(vals, v.Level(rep, 1, c))
 	}
