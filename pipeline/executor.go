@@ -32,6 +32,7 @@ type RunOptions struct {
 	Overwrite bool   // replace a previous run's output
 	Rank      int    // run tasks with index % WorldSize == Rank
 	WorldSize int
+	Phase     string // run only this phase (see PhaseNames); "" = every phase it can
 	Progress  io.Writer // progress and log lines (nil = quiet)
 	Terminal  bool      // Progress is a terminal: draw a bar
 	Mem       memory.Allocator
@@ -101,6 +102,9 @@ func Run(ctx context.Context, cfg *Config, opts RunOptions) (*Result, error) {
 	}
 	if opts.WorldSize <= 0 {
 		r.opts.WorldSize = 1
+	}
+	if opts.Phase != "" {
+		r.opts.Resume = true // phases of one run are run by separate invocations
 	}
 	if r.opts.Rank < 0 || r.opts.Rank >= r.opts.WorldSize {
 		return nil, userErr("--rank %d is outside --world-size %d", r.opts.Rank, r.opts.WorldSize)
@@ -334,7 +338,25 @@ func exists(p string) bool { _, err := os.Stat(p); return err == nil }
 // runPhases runs every phase this rank can run. It returns a non-empty note
 // when the run cannot complete in this process (other ranks not done).
 func (r *runner) runPhases(ctx context.Context) (string, error) {
+	if r.opts.Phase != "" {
+		found := false
+		for _, ph := range r.phases {
+			found = found || r.phaseName(ph) == r.opts.Phase
+		}
+		if !found {
+			return "", userErr("no phase %q: the phases are %s", r.opts.Phase, strings.Join(r.PhaseNames(), ", "))
+		}
+	}
 	for _, ph := range r.phases {
+		if r.opts.Phase != "" && r.phaseName(ph) != r.opts.Phase {
+			if !r.phaseDone(ph) {
+				if r.phaseIndex(r.opts.Phase) < ph.index {
+					break
+				}
+				return "", userErr("phase %s is not complete: run it first (grist status shows what is missing)", r.phaseName(ph))
+			}
+			continue
+		}
 		if ph.global {
 			if exists(r.markerPath(ph.index, -1)) {
 				continue
@@ -371,6 +393,9 @@ func (r *runner) runPhases(ctx context.Context) (string, error) {
 	last := r.phases[len(r.phases)-1].index
 	for _, t := range r.tasks {
 		if !exists(r.markerPath(last, t.Index)) {
+			if r.opts.Phase != "" {
+				return fmt.Sprintf("phase %s: this rank's part is done", r.opts.Phase), nil
+			}
 			return "this rank is done; the run completes when every rank has finished (then run again with --resume, or any rank writes the manifest at its end)", nil
 		}
 	}
@@ -378,6 +403,51 @@ func (r *runner) runPhases(ctx context.Context) (string, error) {
 }
 
 func (r *runner) numTasks() int { return len(r.tasks) }
+
+// phaseName names a phase for --phase and status: "tasks" for a run without
+// barriers; otherwise "read", "<barrier>.decide", "<barrier>.apply".
+func (r *runner) phaseName(ph phase) string {
+	switch {
+	case ph.global:
+		return r.cfg.Plan[ph.barrier].Name + ".decide"
+	case ph.apply >= 0:
+		return r.cfg.Plan[ph.apply].Name + ".apply"
+	case len(r.phases) == 1:
+		return "tasks"
+	}
+	return "read"
+}
+
+// PhaseNames lists the phases in order.
+func (r *runner) PhaseNames() []string {
+	var out []string
+	for _, ph := range r.phases {
+		out = append(out, r.phaseName(ph))
+	}
+	return out
+}
+
+func (r *runner) phaseIndex(name string) int {
+	for _, ph := range r.phases {
+		if r.phaseName(ph) == name {
+			return ph.index
+		}
+	}
+	return -1
+}
+
+// phaseDone reports whether every unit of a phase has its marker.
+func (r *runner) phaseDone(ph phase) bool {
+	if ph.global {
+		return exists(r.markerPath(ph.index, -1))
+	}
+	for _, t := range r.tasks {
+		if !exists(r.markerPath(ph.index, t.Index)) {
+			return false
+		}
+	}
+	return true
+}
 
 func (r *runner) barrierDir(step int) string {
 	return filepath.Join(r.work, "barrier", fmt.Sprintf("step-%02d-%s", step, r.cfg.Plan[step].Name))

@@ -66,7 +66,7 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newRunCmd(), newValidateCmd(), newStagesCmd(), newInspectCmd(), newTokenizeCmd(), newVersionCmd())
+	root.AddCommand(newRunCmd(), newValidateCmd(), newStagesCmd(), newInspectCmd(), newTokenizeCmd(), newStatusCmd(), newVersionCmd())
 	return root
 }
 
@@ -138,6 +138,7 @@ func newRunCmd() *cobra.Command {
 	f.BoolVar(&opts.Overwrite, "overwrite", false, "replace the output of an earlier run")
 	f.IntVar(&opts.Rank, "rank", 0, "this process's rank: runs tasks with index % world-size == rank")
 	f.IntVar(&opts.WorldSize, "world-size", 1, "number of ranks")
+	f.StringVar(&opts.Phase, "phase", "", "run only this phase (grist status --phases lists them); implies --resume")
 	f.BoolVarP(&quiet, "quiet", "q", false, "no progress output")
 	f.StringVar(&cpuProfile, "cpuprofile", "", "write a Go CPU profile of the run to this file")
 	return c
@@ -210,4 +211,40 @@ func newVersionCmd() *cobra.Command {
 			return nil
 		},
 	}
+}
+
+func newStatusCmd() *cobra.Command {
+	var out string
+	var phases, asJSON bool
+	c := &cobra.Command{
+		Use:   "status PIPELINE.yaml",
+		Short: "show which phases and tasks of a run are done or missing, and its stats so far",
+		Args:  exactArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			cfg, err := pipeline.LoadConfig(args[0])
+			if err != nil {
+				return err
+			}
+			if phases {
+				for _, p := range pipeline.PhaseNames(cfg) {
+					fmt.Fprintln(c.OutOrStdout(), p)
+				}
+				return nil
+			}
+			st, err := pipeline.Status(cfg, out)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				writeJSON(c.OutOrStdout(), st)
+				return nil
+			}
+			st.Write(c.OutOrStdout())
+			return nil
+		},
+	}
+	c.Flags().StringVarP(&out, "output", "o", "", "output folder (overrides output.path)")
+	c.Flags().BoolVar(&phases, "phases", false, "print only the phase names in order, one a line")
+	c.Flags().BoolVar(&asJSON, "json", false, "print the status as JSON")
+	return c
 }
