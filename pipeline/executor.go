@@ -32,7 +32,7 @@ type RunOptions struct {
 	Overwrite bool   // replace a previous run's output
 	Rank      int    // run tasks with index % WorldSize == Rank
 	WorldSize int
-	Phase     string // run only this phase (see PhaseNames); "" = every phase it can
+	Phase     string    // run only this phase (see PhaseNames); "" = every phase it can
 	Progress  io.Writer // progress and log lines (nil = quiet)
 	Terminal  bool      // Progress is a terminal: draw a bar
 	Mem       memory.Allocator
