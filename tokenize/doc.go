@@ -61,4 +61,61 @@
 // The embedded rank files come from github.com/pkoukk/tiktoken-go-loader/assets (MIT
 // licence), copies of OpenAI's published files. Goldens in testdata/tiktoken were made
 // by the npm tiktoken package (scripts/gen-golden-tiktoken.sh).
+//
+// # Hugging Face tokenizer.json
+//
+// LoadHF reads a tokenizer.json and encodes as the Rust library does:
+//
+//  1. Added tokens are cut out of the text first, leftmost-longest. Tokens with
+//     "normalized": false are matched on the input, the others on the normalized
+//     text (their content normalized too). single_word, lstrip and rstrip follow the
+//     library. Non-special added tokens are always matched; special ones only with
+//     Options.ParseSpecial (without it they are plain text, like the library's
+//     encode_special_tokens).
+//  2. Each remaining piece is normalized (NFC, NFD, NFKC, NFKD, Lowercase with full
+//     Unicode lowercasing, StripAccents, Replace with a string or a regex, Prepend,
+//     Strip, BertNormalizer, Precompiled, Sequence), then pre-tokenized (ByteLevel,
+//     Split, Whitespace, WhitespaceSplit, Metaspace, Digits, Punctuation,
+//     BertPreTokenizer, Sequence) with the library's five split behaviors; Metaspace
+//     prepend_scheme "first" prepends only to the piece at input offset 0.
+//  3. Each word goes to the model: BPE (characters, continuing_subword_prefix,
+//     end_of_word_suffix, byte_fallback to <0xXX>, unk with fuse_unk, then merges by
+//     lowest rank, leftmost on ties, with a heap; ignore_merges takes a whole-word
+//     vocabulary hit first; dropout is ignored), WordPiece (greedy longest match by
+//     a trie, "##" continuation, unk for words over max_input_chars_per_word or not
+//     covered), Unigram (Viterbi over a byte trie with float64 scores, min score - 10
+//     for unknown characters, runs of unknowns fused, then byte_fallback or unk_id),
+//     WordLevel.
+//  4. EncodeWithSpecial adds the post-processor's ids for one sequence
+//     (TemplateProcessing, BertProcessing, RobertaProcessing, ByteLevel, Sequence).
+//
+// Decode maps ids to tokens (added tokens by content) and runs the decoder chain
+// (ByteLevel, Metaspace, WordPiece, ByteFallback, Fuse, Strip, Replace, BPEDecoder,
+// Sequence); without a decoder tokens are joined by spaces. The ByteLevel decoder
+// returns raw bytes, so byte-level models round-trip any input. An unknown component
+// type is an error naming it and the file. Speed: GPT-2, cl100k and o200k Split
+// regexes run on the hand-written scanners; a BPE after ByteLevel works on raw bytes
+// (256-entry table); words are cached per pooled scratch. Other Split/Replace regexes
+// run on regexp2 (.NET syntax, close to Oniguruma) and allocate. BertNormalizer,
+// BertPreTokenizer and Punctuation use the Unicode tables of the unicode_categories
+// crate the library uses (older than Go's).
+//
+// # SentencePiece .model
+//
+// LoadSentencePiece decodes the ModelProto wire format (pieces with score and type,
+// trainer_spec, normalizer_spec) and encodes as spm_encode 0.1.97: the
+// precompiled_charsmap double-array trie is searched for the longest rule at each
+// position (user-defined symbols pass unchanged, invalid bytes become U+FFFD), extra
+// white space is removed, the dummy prefix added and ' ' escaped to "▁"; then Unigram
+// (Viterbi, float32 scores compared in double as spm does, user-defined pieces scored
+// length*max_score-0.1, unknown characters min_score-10) or BPE (symbol pairs merged
+// by highest piece score, leftmost on ties, user-defined symbols frozen, unused pieces
+// resegmented). Unknown pieces become <0xXX> byte pieces with byte_fallback, else one
+// unk per run. Decode follows spm_decode (control pieces vanish, unk is " ⁇ ", byte
+// runs decode as UTF-8 with U+FFFD per bad byte, the leading dummy space is
+// dropped). With ParseSpecial, control symbols in the text become their ids.
+// EncodeWithSpecial adds BOS and EOS when the model defines them.
+//
+// Goldens in testdata/hf and testdata/spm come from npm tokenizers 0.23.2 and
+// Debian's sentencepiece 0.1.97 (scripts/gen-golden-hf.sh, scripts/gen-golden-spm.sh).
 package tokenize
