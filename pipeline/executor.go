@@ -1020,10 +1020,9 @@ func (w *interWriter) abort() {
 }
 
 type interReader struct {
-	f   *os.File
-	r   *ipc.FileReader
-	i   int
-	cur arrow.Record
+	f *os.File
+	r *ipc.FileReader
+	i int
 }
 
 func openInter(path string, mem memory.Allocator) (Reader, error) {

@@ -3,7 +3,6 @@ package pipeline
 import (
 	"bufio"
 	"bytes"
-	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -558,5 +557,3 @@ func (c *extraCol) append(v *fastjson.Value, scratch *[]byte) bool {
 	c.b.AppendNull()
 	return false
 }
-
-var errStop = errors.New("stopped")

@@ -24,7 +24,7 @@ var Version = "0.1.0"
 // Columns keep the Arrow schema's order. id and text are required; other
 // scalars are optional; list<int> columns are required lists (empty = []).
 type parquetWriter struct {
-	w       *parquet.Writer
+	w       *parquet.GenericWriter[any]
 	cols    []colEncoder
 	vals    []parquet.Value
 	rgRows  int64
@@ -60,7 +60,7 @@ func newParquetWriter(w io.Writer, schema *arrow.Schema, sink SinkConfig) (*parq
 		fields = append(fields, namedField{Node: node, name: f.Name})
 		cols = append(cols, enc)
 	}
-	pw := parquet.NewWriter(w,
+	pw := parquet.NewGenericWriter[any](w,
 		parquet.NewSchema("document", orderedGroup(fields)),
 		parquet.Compression(codec),
 		parquet.CreatedBy("grist", Version, "release"),
