@@ -3,6 +3,7 @@ package pipeline
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -169,5 +170,49 @@ func TestMaxDocBytes(t *testing.T) {
 		if !strings.Contains(string(b), `"line":2,`) || !strings.Contains(string(b), "larger than input.max_doc_bytes") {
 			t.Fatalf("error row: %s", b)
 		}
+	}
+}
+
+// TestLangStage: the lang stage labels the quickstart's UDHR articles with
+// their language (the corpus carries the true tag in its lang field, which
+// the stage replaces), adds lang_score, and drops languages not kept.
+func TestLangStage(t *testing.T) {
+	if _, err := os.Stat("../configs/data/quickstart.jsonl.gz"); err != nil {
+		t.Skip("quickstart corpus absent")
+	}
+	dir := t.TempDir()
+	// the true tags, from a run without the stage
+	_, truth := readAll(t, t.TempDir(), "input: {paths: [../configs/data/quickstart.jsonl.gz], fields: [lang, source]}")
+	want := map[string]string{}
+	for _, row := range truth {
+		var d struct{ ID, Lang, Source string }
+		json.Unmarshal([]byte(row), &d)
+		if d.Source == "udhr" && d.Lang != "" {
+			want[d.ID] = d.Lang
+		}
+	}
+	res, rows := readAll(t, dir, "input: {paths: [../configs/data/quickstart.jsonl.gz]}\nsteps:\n  - lang: {keep: [en, fr, de, es, ko, ja, zh, ar, hi, ru]}")
+	right, total := 0, 0
+	for _, row := range rows {
+		var d struct {
+			ID, Lang  string
+			LangScore float64 `json:"lang_score"`
+		}
+		json.Unmarshal([]byte(row), &d)
+		if d.LangScore < 0 || d.LangScore > 1 {
+			t.Fatalf("%s: lang_score %v", d.ID, d.LangScore)
+		}
+		if tag, ok := want[d.ID]; ok {
+			total++
+			if tag == d.Lang {
+				right++
+			}
+		}
+	}
+	if total < 80 || float64(right)/float64(total) < 0.95 {
+		t.Fatalf("%d of %d kept UDHR articles labelled with their language", right, total)
+	}
+	if res.Stats.Rejected["lang:lang_not_kept"] < 200 {
+		t.Fatalf("rejected: %v", res.Stats.Rejected)
 	}
 }
