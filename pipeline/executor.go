@@ -146,6 +146,13 @@ func Run(ctx context.Context, cfg *Config, opts RunOptions) (*Result, error) {
 	if pending != "" {
 		return res, nil
 	}
+	for i, st := range r.stages {
+		if f, ok := st.(RunFinisher); ok {
+			if err := f.FinishRun(ctx); err != nil {
+				return nil, fmt.Errorf("%s: %w", r.cfg.Plan[i].Name, err)
+			}
+		}
+	}
 	res.Stats, res.Manifest, err = r.finish(time.Since(start))
 	if err != nil {
 		return nil, err
@@ -172,6 +179,11 @@ func (r *runner) prepare() error {
 		return err
 	}
 	r.planPhases()
+	for _, sc := range r.cfg.Plan {
+		if _, ok := sc.Options.(*TrainTokenizerOptions); ok && (r.opts.Resume || r.opts.WorldSize > 1 || r.opts.Phase != "") {
+			return userErr("%s: %s sees every document only in one complete run: it cannot run with --resume, --phase or ranks", r.cfg.File, sc.Name)
+		}
+	}
 	env := func(i int, sc StepConf) *Env {
 		return &Env{Name: sc.Name, Index: i, Drop: sc.Drop, Seed: r.cfg.Seed, Mem: r.mem, Config: r.cfg, Logf: r.logf}
 	}
