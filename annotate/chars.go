@@ -2,6 +2,7 @@ package annotate
 
 import (
 	"sort"
+	"strings"
 	"unicode"
 )
 
@@ -37,6 +38,64 @@ var (
 	terminalSet    = newRuneSet(terminalPunctuationRunes)
 	sentenceEndSet = newRuneSet(sentenceEndRunes)
 )
+
+// Byte classes of the ASCII fast paths: every splitter and counter looks a
+// byte up once in byteClass instead of testing rune sets and ranges. Bytes
+// >= 0x80 have only cHigh (the caller decodes the rune and takes the slow
+// path).
+const (
+	cSpace     uint16 = 1 << iota // IsSpace
+	cLower                        // a-z
+	cUpper                        // A-Z
+	cDigit                        // 0-9
+	cPrefix                       // in prefixRunes
+	cSuffix                       // in suffixRunes
+	cDotAfter                     // in dotAfterRunes
+	cQuote                        // in quoteRunes
+	cInfix                        // may start an infix match: . + - * ^ , : < > = / ~
+	cPunct                        // IsPunctuation
+	cUPunct                       // isUnicodePunct
+	cSentEnd                      // IsSentenceEnd
+	cHigh                         // not ASCII
+	cLineBreak                    // may start a str.splitlines boundary (\n \v \f \r \x1c-\x1e, 0xC2, 0xE2)
+
+	cLetter = cLower | cUpper
+)
+
+var byteClass = func() *[256]uint16 {
+	var t [256]uint16
+	for c := 0; c < 256; c++ {
+		if c >= 0x80 {
+			t[c] = cHigh
+			if c == 0xC2 || c == 0xE2 {
+				t[c] |= cLineBreak
+			}
+			continue
+		}
+		r := rune(c)
+		k := uint16(0)
+		set := func(b bool, bit uint16) {
+			if b {
+				k |= bit
+			}
+		}
+		set(IsSpace(r), cSpace)
+		set(r >= 'a' && r <= 'z', cLower)
+		set(r >= 'A' && r <= 'Z', cUpper)
+		set(r >= '0' && r <= '9', cDigit)
+		set(prefixRunes.has(r), cPrefix)
+		set(suffixRunes.has(r), cSuffix)
+		set(dotAfterRunes.has(r), cDotAfter)
+		set(quoteRunes.has(r), cQuote)
+		set(strings.ContainsRune(".+-*^,:<>=/~", r), cInfix)
+		set(IsPunctuation(r), cPunct)
+		set(isUnicodePunct(r), cUPunct)
+		set(IsSentenceEnd(r), cSentEnd)
+		set(strings.ContainsRune("\n\v\f\r\x1c\x1d\x1e", r), cLineBreak)
+		t[c] = k
+	}
+	return &t
+}()
 
 // IsSpace reports whether r is whitespace in Python's str.isspace sense:
 // Go's unicode.IsSpace plus the information separators U+001C..U+001F.

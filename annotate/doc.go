@@ -99,10 +99,33 @@
 //     word. n-grams are compared as their words concatenated WITHOUT a
 //     separator, lengths exclude separators (datatrove find_all_duplicate).
 //
-// N-grams are hashed (xxh3 of each word, mixed per n-gram; xxh3 of the
-// concatenated bytes for the concatenation semantics) into an
-// open-addressing table reused across documents; equal hashes are checked
-// byte for byte where the semantics compare strings.
+// The counts are exact. Words are numbered (equal words, equal ids); a
+// word n-gram's key is its ids packed in 64 bits when they fit, else a hash
+// of them checked id by id. A concatenation's key is a polynomial hash of
+// its bytes, computed in O(1) from prefix hashes, checked byte for byte.
+// Keys go into an open-addressing table reused across documents and
+// emptied in O(1) (generation stamps); a hash collision costs a probe,
+// never a wrong count. Positions that cannot repeat are not looked up at
+// all: for top n-grams, those with a word occurring once in the document
+// or, after the (n-1)-grams, with an (n-1)-gram occurring once; for
+// duplicated n-grams of at least 8 bytes, those whose first 8 bytes start
+// at no other word boundary.
+//
+// # Word cache
+//
+// WordCache (SharedWords for the filters) keeps the words of recently split
+// documents, keyed by content (128-bit xxh3 and length) and splitter, so
+// several rules over the same text split it once. Entries are evicted first
+// in, first out within a bound on their number and span memory; a cached
+// split is exactly Splitter.Split's.
+//
+// # Speed
+//
+// The splitters and counters look bytes up in one ASCII class table
+// (byteClass); runs of ASCII letters are found 8 bytes at a time; the most
+// common ASCII chunk shapes (a word with one leading or trailing mark,
+// numbers) take a fast path that gives the general rules' tokens
+// (TestASCIIChunk, FuzzASCIIChunk check it against them).
 //
 // # Character classes
 //

@@ -237,10 +237,20 @@ func lastRune(s string) (rune, int) {
 
 // enPrefix returns the byte length of the prefix token at the start of s, 0 if none.
 func enPrefix(s string) int {
-	r, n := firstRune(s)
-	if n == 0 {
+	if s == "" {
 		return 0
 	}
+	if c := s[0]; c < utf8.RuneSelf {
+		switch c {
+		case '.', '+', 'U', 'C', 'A':
+		default:
+			if byteClass[c]&cPrefix != 0 {
+				return 1
+			}
+			return 0
+		}
+	}
+	r, n := firstRune(s)
 	switch {
 	case r == '.':
 		if len(s) > 1 && s[1] == '.' {
@@ -331,26 +341,43 @@ func enSuffix(s string) int {
 			best = n
 		}
 	}
-	if isLetterOrPercent(r) && digitNearEnd(s) {
-		for _, u := range units {
-			if len(u) > best && len(s) > len(u) && strings.HasSuffix(s, u) && isDigit(rune(s[len(s)-len(u)-1])) {
-				best = len(u)
-			}
+	if isLetterOrPercent(r) {
+		if u := unitAfterDigit(s); u > best {
+			best = u
 		}
 	}
 	return best
 }
 
-// digitNearEnd reports an ASCII digit among the last 12 bytes of s, the only
-// place a unit suffix's lookbehind can find one.
-func digitNearEnd(s string) bool {
-	for i := len(s) - 1; i >= 0 && i >= len(s)-12; i-- {
-		if s[i] >= '0' && s[i] <= '9' {
-			return true
+// unitAfterDigit is the byte length of the unit ending s right after an
+// ASCII digit, 0 if none: (?<=[0-9])(?:units) anchored at the end. No unit
+// contains an ASCII digit, so the only candidate is what follows the last
+// digit of s.
+func unitAfterDigit(s string) int {
+	for i := len(s) - 1; i >= 0 && i >= len(s)-1-maxUnitLen; i-- {
+		if byteClass[s[i]]&cDigit != 0 {
+			if _, ok := unitSet[s[i+1:]]; ok {
+				return len(s) - i - 1
+			}
+			return 0
 		}
 	}
-	return false
+	return 0
 }
+
+// unitSet holds the units; maxUnitLen is the longest in bytes.
+var unitSet, maxUnitLen = func() (map[string]struct{}, int) {
+	m := make(map[string]struct{}, len(units))
+	n := 0
+	for _, u := range units {
+		if strings.ContainsAny(u, "0123456789") {
+			panic("annotate: unit with a digit: " + u)
+		}
+		m[u] = struct{}{}
+		n = max(n, len(u))
+	}
+	return m, n
+}()
 
 func isLetterOrPercent(r rune) bool {
 	return r == '%' || r == '²' || r == '³' || unicode.IsLetter(r)
@@ -364,6 +391,12 @@ func enInfix(s string, i int) (int, int) {
 		prev, _ = lastRune(s[:i])
 	}
 	for i < len(s) {
+		if c := s[i]; byteClass[c]&(cInfix|cHigh) == 0 {
+			// no infix starts at an ASCII byte outside cInfix.
+			prev = rune(c)
+			i++
+			continue
+		}
 		r, n := firstRune(s[i:])
 		next, nn := firstRune(s[i+n:])
 		if nn == 0 {
@@ -499,6 +532,72 @@ func isSpecial(s string) ([]uint8, bool) {
 	return cuts, ok
 }
 
+// asciiChunk splits the most common shapes of ASCII chunks text[s:e] whose
+// first l-s bytes are letters without running the general affix loop, and
+// reports whether it did. Each shape's output is what englishChunk gives it:
+//
+//   - one character: itself;
+//   - letters and digits ending in a digit: whole (no affix applies);
+//   - letters then one suffix mark (, ; : ! ? ) " ...): the letters (or
+//     their special form), then the mark; with ".", only where the suffix
+//     rule splits it (after a lowercase letter or two uppercase ones), else
+//     whole;
+//   - one prefix mark then letters: the mark, then the letters (or their
+//     special form).
+//
+// A chunk that is itself special is emitted by its cuts first.
+func asciiChunk(dst []Span, text string, s, l, e int) ([]Span, bool) {
+	if e-s == 1 {
+		return append(dst, Span{int32(s), int32(e)}), true
+	}
+	last := text[e-1]
+	switch {
+	case l == e-1 && l > s && (byteClass[last]&cSuffix != 0 || last == '.'):
+		if cuts, ok := isSpecial(text[s:e]); ok {
+			return emitCuts(dst, s, cuts), true
+		}
+		if last == '.' {
+			p := byteClass[text[l-1]]
+			if p&cLower == 0 && (p&cUpper == 0 || l-1 == s || byteClass[text[l-2]]&cUpper == 0) {
+				return append(dst, Span{int32(s), int32(e)}), true
+			}
+		}
+		dst = emitWord(dst, text, s, l)
+		return append(dst, Span{int32(l), int32(e)}), true
+	case l == s && byteClass[text[s]]&cPrefix != 0:
+		for i := s + 1; i < e; i++ {
+			if byteClass[text[i]]&cLetter == 0 {
+				return dst, false
+			}
+		}
+		if cuts, ok := isSpecial(text[s:e]); ok {
+			return emitCuts(dst, s, cuts), true
+		}
+		dst = append(dst, Span{int32(s), int32(s + 1)})
+		return emitWord(dst, text, s+1, e), true
+	case byteClass[last]&cDigit != 0:
+		for i := l; i < e; i++ {
+			if byteClass[text[i]]&(cLetter|cDigit) == 0 {
+				return dst, false
+			}
+		}
+		if cuts, ok := isSpecial(text[s:e]); ok {
+			return emitCuts(dst, s, cuts), true
+		}
+		return append(dst, Span{int32(s), int32(e)}), true
+	}
+	return dst, false
+}
+
+// emitWord appends text[s:e], made of letters only, as one token or as its
+// special form.
+func emitWord(dst []Span, text string, s, e int) []Span {
+	if cuts, ok := isSpecial(text[s:e]); ok {
+		return emitCuts(dst, s, cuts)
+	}
+	return append(dst, Span{int32(s), int32(e)})
+}
+
 // englishChunk appends the tokens of text[s:e], a run without whitespace.
 func englishChunk(dst []Span, text string, s, e int) []Span {
 	if cuts, ok := isSpecial(text[s:e]); ok {
@@ -575,6 +674,10 @@ func englishCore(dst []Span, text string, a, b int) []Span {
 	if cuts, ok := isSpecial(core); ok {
 		return emitCuts(dst, a, cuts)
 	}
+	if !hasInfixByte(core) {
+		// no '.' (no URL) and nowhere an infix can start.
+		return append(dst, Span{int32(a), int32(b)})
+	}
 	if isURL(core) {
 		return append(dst, Span{int32(a), int32(b)})
 	}
@@ -597,6 +700,16 @@ func englishCore(dst []Span, text string, a, b int) []Span {
 		dst = append(dst, Span{int32(a + start), int32(b)})
 	}
 	return dst
+}
+
+// hasInfixByte reports a byte of s where an infix may start (cInfix or not ASCII).
+func hasInfixByte(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if byteClass[s[i]]&(cInfix|cHigh) != 0 {
+			return true
+		}
+	}
+	return false
 }
 
 func emitCuts(dst []Span, s int, cuts []uint8) []Span {

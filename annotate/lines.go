@@ -12,6 +12,10 @@ func SplitLines(dst []Span, text string) []Span {
 	start := 0
 	for i := 0; i < len(text); {
 		c := text[i]
+		if byteClass[c]&cLineBreak == 0 {
+			i++
+			continue
+		}
 		n := 1
 		brk := false
 		switch {

@@ -10,6 +10,12 @@ type StopWords struct {
 	index  map[string]int
 	minLen int
 	maxLen int
+	filter [1 << 12 / 64]uint64 // stopHash bits of the words: a clear bit skips the map
+}
+
+// stopHash mixes a word's length and first and last bytes into 12 bits.
+func stopHash(w string) uint32 {
+	return (uint32(len(w))*0x9E37 ^ uint32(w[0])*0x85EB ^ uint32(w[len(w)-1])*0xC2B3) >> 4 & (1<<12 - 1)
 }
 
 // NewStopWords builds a set from words (duplicates are merged).
@@ -20,6 +26,10 @@ func NewStopWords(words []string) *StopWords {
 			continue
 		}
 		s.index[w] = len(s.index)
+		if w != "" {
+			h := stopHash(w)
+			s.filter[h>>6] |= 1 << (h & 63)
+		}
 		s.minLen = min(s.minLen, len(w))
 		s.maxLen = max(s.maxLen, len(w))
 	}
@@ -43,7 +53,18 @@ func (s *StopWords) CountDistinct(text string, words []Span, seen []bool) (int, 
 		if l < s.minLen || l > s.maxLen {
 			continue
 		}
-		if i, ok := s.index[text[w.Start:w.End]]; ok && !seen[i] {
+		if l == 0 {
+			if i, ok := s.index[""]; ok && !seen[i] {
+				seen[i] = true
+				found++
+			}
+			continue
+		}
+		word := text[w.Start:w.End]
+		if h := stopHash(word); s.filter[h>>6]&(1<<(h&63)) == 0 {
+			continue
+		}
+		if i, ok := s.index[word]; ok && !seen[i] {
 			seen[i] = true
 			found++
 			if found == len(seen) {

@@ -1,6 +1,7 @@
 package annotate
 
 import (
+	"math/bits"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -60,34 +61,39 @@ func (sp *Splitter) Split(dst []Span, text, lang string) []Span {
 	i := 0
 	for i < len(text) {
 		// skip whitespace
-		for i < len(text) {
-			r, n := rune(text[i]), 1
-			if r >= utf8.RuneSelf {
-				r, n = utf8.DecodeRuneInString(text[i:])
+		if k := byteClass[text[i]]; k&cSpace != 0 {
+			i++
+			continue
+		} else if k&cHigh != 0 {
+			r, n := utf8.DecodeRuneInString(text[i:])
+			if IsSpace(r) {
+				i += n
+				continue
 			}
-			if !IsSpace(r) {
-				break
-			}
-			i += n
-		}
-		if i >= len(text) {
-			break
 		}
 		start := i
-		noSpace, plain := false, true
+		// the common chunk: ASCII letters up to a space or the end.
+		i = letterRun(text, i)
+		if i == len(text) || byteClass[text[i]]&cSpace != 0 {
+			if cuts, ok := isSpecial(text[start:i]); ok {
+				dst = emitCuts(dst, start, cuts)
+			} else {
+				dst = append(dst, Span{int32(start), int32(i)})
+			}
+			continue
+		}
+		letters := i
+		noSpace, ascii := false, true
 		for i < len(text) {
-			c := text[i]
-			if c < utf8.RuneSelf {
-				if c == ' ' || (c >= '\t' && c <= '\r') || (c >= 0x1c && c <= 0x1f) {
+			k := byteClass[text[i]]
+			if k&cHigh == 0 {
+				if k&cSpace != 0 {
 					break
-				}
-				if l := c | 0x20; l < 'a' || l > 'z' {
-					plain = false
 				}
 				i++
 				continue
 			}
-			plain = false
+			ascii = false
 			r, n := utf8.DecodeRuneInString(text[i:])
 			if IsSpace(r) {
 				break
@@ -97,21 +103,42 @@ func (sp *Splitter) Split(dst []Span, text, lang string) []Span {
 			}
 			i += n
 		}
-		switch {
-		case plain:
-			// ASCII letters: one token unless a special (contraction) form.
-			if cuts, ok := isSpecial(text[start:i]); ok {
-				dst = emitCuts(dst, start, cuts)
-			} else {
-				dst = append(dst, Span{int32(start), int32(i)})
+		if ascii {
+			var ok bool
+			if dst, ok = asciiChunk(dst, text, start, letters, i); ok {
+				continue
 			}
-		case noSpace:
+		}
+		if noSpace {
 			dst = sp.segment(dst, text, start, i)
-		default:
+		} else {
 			dst = englishChunk(dst, text, start, i)
 		}
 	}
 	return dst
+}
+
+// letterRun returns the end of the run of ASCII letters starting at i. It
+// tests 8 bytes at a time (this loop sees every byte of English text):
+// c|0x20 is in 'a'..'z' exactly for the ASCII letters, and adding 0x1f or
+// 0x05 to a byte below 0x80 sets its top bit when it is >= 'a' or > 'z',
+// without carrying into the next byte.
+func letterRun(text string, i int) int {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	for i+8 <= len(text) {
+		x := uint64(text[i]) | uint64(text[i+1])<<8 | uint64(text[i+2])<<16 | uint64(text[i+3])<<24 |
+			uint64(text[i+4])<<32 | uint64(text[i+5])<<40 | uint64(text[i+6])<<48 | uint64(text[i+7])<<56
+		y := (x | 0x20*ones) &^ highs
+		letters := (y + 0x1f*ones) &^ (y + 0x05*ones) &^ x & highs
+		if other := letters ^ highs; other != 0 {
+			return i + bits.TrailingZeros64(other)>>3
+		}
+		i += 8
+	}
+	for i < len(text) && byteClass[text[i]]&cLetter != 0 {
+		i++
+	}
+	return i
 }
 
 // segment appends the UAX #29 words of text[s:e] that are not whitespace.
@@ -194,21 +221,28 @@ func CountWords(text string, ws []Span) WordStats {
 	st := WordStats{Words: len(ws)}
 	for _, sp := range ws {
 		w := text[sp.Start:sp.End]
-		symbol, alpha := true, false
-		runes := 0
-		for i := 0; i < len(w); {
-			r, n := rune(w[i]), 1
-			if r >= utf8.RuneSelf {
-				r, n = utf8.DecodeRuneInString(w[i:])
+		// ASCII bytes by table: all punctuation, any letter.
+		or, and := uint16(0), ^uint16(0)
+		for i := 0; i < len(w); i++ {
+			k := byteClass[w[i]]
+			or |= k
+			and &= k
+		}
+		var symbol, alpha bool
+		runes := len(w)
+		if or&cHigh == 0 {
+			symbol, alpha = and&cPunct != 0, or&cLetter != 0
+		} else {
+			symbol, alpha, runes = true, false, 0
+			for _, r := range w {
+				if symbol && !IsPunctuation(r) {
+					symbol = false
+				}
+				if !alpha && IsAlpha(r) {
+					alpha = true
+				}
+				runes++
 			}
-			if symbol && !IsPunctuation(r) {
-				symbol = false
-			}
-			if !alpha && IsAlpha(r) {
-				alpha = true
-			}
-			runes++
-			i += n
 		}
 		if !symbol {
 			st.NonSymbol++

@@ -91,7 +91,7 @@ func (c *C4Quality) ApplyLang(text, lang string, sig []float64) (Result, error) 
 	if o.SplitParagraph {
 		pieces = annotate.SplitLines(s.paras[:0], text)
 	} else {
-		s.words = s.split.Split(s.words[:0], text, lang)
+		s.words = annotate.SharedWords.Split(&s.split, s.words[:0], text, lang)
 		pieces = annotate.SentenceSpans(s.paras[:0], text, s.words)
 	}
 	s.paras = pieces
@@ -102,6 +102,15 @@ func (c *C4Quality) ApplyLang(text, lang string, sig []float64) (Result, error) 
 
 	out := s.buf[:0]
 	kept, sentences := 0, 0
+	english := annotate.IsEnglish(lang)
+	cursor, looked, cached := 0, false, false
+	docWords := func(s *scratch) bool {
+		if !looked {
+			looked = true
+			s.words, cached = annotate.SharedWords.Lookup(s.words[:0], text, lang)
+		}
+		return cached
+	}
 	line, lower := s.line, s.lower
 	defer func() { s.line, s.lower = line, lower }()
 	for _, p := range pieces {
@@ -140,10 +149,26 @@ func (c *C4Quality) ApplyLang(text, lang string, sig []float64) (Result, error) 
 			continue
 		}
 		if o.MinNumSentences != -1 {
-			if o.SplitParagraph {
-				s.words = s.split.Split(s.words[:0], ln, lang)
-				sentences += annotate.CountSentences(ln, s.words)
-			} else {
+			switch {
+			case o.SplitParagraph && english && len(ln) == len(raw) && docWords(s):
+				// Line breaks are whitespace and the English rules tokenize
+				// each whitespace-separated chunk alone, so the words of
+				// the line are the document's words inside it, when
+				// another filter has split the document already.
+				lo, hi := p.Start+int32(a), p.Start+int32(b)
+				for cursor < len(s.words) && s.words[cursor].Start < lo {
+					cursor++
+				}
+				end := cursor
+				for end < len(s.words) && s.words[end].Start < hi {
+					end++
+				}
+				sentences += annotate.CountSentences(text, s.words[cursor:end])
+				cursor = end
+			case o.SplitParagraph:
+				s.lines = s.split.Split(s.lines[:0], ln, lang)
+				sentences += annotate.CountSentences(ln, s.lines)
+			default:
 				sentences++
 			}
 		}
@@ -169,6 +194,10 @@ func (c *C4Quality) ApplyLang(text, lang string, sig []float64) (Result, error) 
 // fields counts the whitespace-separated words of s (Python's str.split())
 // and reports whether one is longer than maxLen code points (maxLen -1: never).
 func fields(s string, maxLen int) (n int, tooLong bool) {
+	if maxLen == -1 || len(s) <= maxLen {
+		// no word can have more code points than s has bytes.
+		return countFields(s), false
+	}
 	in := false
 	runes := 0
 	for i := 0; i < len(s); {
@@ -187,11 +216,34 @@ func fields(s string, maxLen int) (n int, tooLong bool) {
 			runes = 0
 		}
 		runes++
-		if maxLen != -1 && runes > maxLen {
+		if runes > maxLen {
 			tooLong = true
 		}
 	}
 	return n, tooLong
+}
+
+// countFields is len(s.split()).
+func countFields(s string) int {
+	n := 0
+	in := false
+	for i := 0; i < len(s); {
+		c := s[i]
+		var space bool
+		if c < utf8.RuneSelf {
+			space = c == ' ' || (c >= '\t' && c <= '\r') || (c >= 0x1c && c <= 0x1f)
+			i++
+		} else {
+			r, size := utf8.DecodeRuneInString(s[i:])
+			space = annotate.IsSpace(r)
+			i += size
+		}
+		if !space && !in {
+			n++
+		}
+		in = !space
+	}
+	return n
 }
 
 // hasTerminalPunct is C4's line ending test: . ? ! " or '.

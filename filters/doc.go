@@ -16,6 +16,14 @@
 //     denominator is the word or line count) grist treats the ratio as 0 and
 //     the rule as passed; a mean word length without words is NaN and fails
 //     no bound (numpy's mean of nothing).
+//   - gopher_quality, gopher_repetition, fineweb_quality, length and
+//     c4_quality (sentence mode) split a document's words through
+//     annotate.SharedWords, so the stages of one pipeline split each
+//     document once. When the document's words are cached, c4_quality
+//     counts an English line's sentences over the document's words inside
+//     the line (line breaks are whitespace, and the English rules tokenize
+//     each whitespace-separated chunk alone); otherwise, and for lines
+//     whose citations were removed, it splits the line.
 //
 // # Language
 //

@@ -123,7 +123,7 @@ func (f *FineWebQuality) ApplyLang(text, lang string, sig []float64) (Result, er
 	}
 	_, dupChars := s.rep.Duplicates(text, lines)
 	newlines := strings.Count(text, "\n")
-	s.words = s.split.Split(s.words[:0], text, lang)
+	s.words = annotate.SharedWords.Split(&s.split, s.words[:0], text, lang)
 
 	punctR := ratio(punct, len(lines))
 	shortR := ratio(short, len(lines))

@@ -92,7 +92,7 @@ func (g *GopherQuality) ApplyLang(text, lang string, sig []float64) (Result, err
 	}
 	own := lang == "" || sameLanguage(lang, g.o.Language)
 
-	s.words = s.split.Split(s.words[:0], text, docLang)
+	s.words = annotate.SharedWords.Split(&s.split, s.words[:0], text, docLang)
 	ws := annotate.CountWords(text, s.words)
 	var ls annotate.GopherLineStats
 	ls, s.lines = annotate.CountGopherLines(text, s.lines)

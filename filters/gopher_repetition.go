@@ -119,7 +119,7 @@ func (g *GopherRepetition) ApplyLang(text, lang string, sig []float64) (Result, 
 		needWords = needWords || enabledF(f.p)
 	}
 	if needWords {
-		s.words = s.split.Split(s.words[:0], text, lang)
+		s.words = annotate.SharedWords.Split(&s.split, s.words[:0], text, lang)
 		s.rep.Reset(text, s.words)
 	}
 	for i := 4; i < len(g.rules); i++ {

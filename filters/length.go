@@ -74,7 +74,7 @@ func (l *Length) ApplyLang(text, lang string, sig []float64) (Result, error) {
 			lang = o.Language
 		}
 		s := getScratch()
-		s.words = s.split.Split(s.words[:0], text, lang)
+		s.words = annotate.SharedWords.Split(&s.split, s.words[:0], text, lang)
 		words = annotate.CountWords(text, s.words).NonSymbol
 		putScratch(s)
 		sig[1] = float64(words)
