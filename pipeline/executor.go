@@ -178,6 +178,10 @@ func (r *runner) prepare() error {
 	if err := r.checkOutput(); err != nil {
 		return err
 	}
+	// the config as run, for the report
+	if err := writeFileAtomic(filepath.Join(r.out, ".grist", "pipeline.yaml"), r.cfg.Raw); err != nil {
+		return err
+	}
 	r.planPhases()
 	for _, sc := range r.cfg.Plan {
 		if _, ok := sc.Options.(*TrainTokenizerOptions); ok && (r.opts.Resume || r.opts.WorldSize > 1 || r.opts.Phase != "") {
@@ -311,7 +315,7 @@ func isGristOutputOrEmpty(dir string, owned []string) bool {
 next:
 	for _, e := range ents {
 		n := e.Name()
-		if n == ".grist" || n == "manifest.json" || n == "stats.json" {
+		if n == ".grist" || n == "manifest.json" || n == "stats.json" || n == "report.html" {
 			continue
 		}
 		for _, o := range owned {
@@ -636,6 +640,7 @@ func (r *runner) runTask(ctx context.Context, ph phase, spec TaskSpec) (err erro
 		} else {
 			t.stats.Written += rec.NumRows()
 			t.stats.WrittenBytes += TextBytes(rec)
+			t.collectWritten(rec)
 		}
 		return out.Write(rec)
 	}
@@ -656,6 +661,7 @@ func (r *runner) runTask(ctx context.Context, ph phase, spec TaskSpec) (err erro
 			t.stats.Read += n
 			b := TextBytes(rec)
 			t.stats.ReadBytes += b
+			t.collectRead(rec)
 			r.readDocs.Add(n)
 			r.readBytes.Add(b)
 		}
@@ -764,9 +770,13 @@ func (r *runner) timed(t *Task, step int, rec arrow.Record, f func(arrow.Record)
 	st := t.stats.Stages[step]
 	st.DocsIn += rec.NumRows()
 	st.BytesIn += TextBytes(rec)
+	dropped := r.beforeStep(t, step, rec)
 	t0 := time.Now()
 	out, err := f(rec) // out is owned by us: rec itself retained, or a new record
 	st.Seconds += time.Since(t0).Seconds()
+	if err == nil {
+		r.afterStep(t, step, rec, out, dropped)
+	}
 	rec.Release()
 	if err != nil {
 		if out != nil {
@@ -871,6 +881,7 @@ func (r *runner) finish(wall time.Duration) (*Stats, *Manifest, error) {
 		return nil, nil, err
 	}
 	total.Seconds = wall.Seconds()
+	total.PeakRSS, total.CPUSeconds = processUsage()
 	sb, _ := json.MarshalIndent(total, "", "  ")
 	if err := writeFileAtomic(filepath.Join(r.out, "stats.json"), append(sb, '\n')); err != nil {
 		return nil, nil, err
@@ -1113,4 +1124,61 @@ func (r *runner) docIDAt(phase, task, row int) (string, error) {
 		return "", fmt.Errorf("barrier data of task %d has no row %d", task, row)
 	}
 	return ids[row], nil
+}
+
+// beforeStep collects what the report needs from a step's input: the
+// documents reaching the first reshape (pack) step count as written. It
+// returns a copy of the step's drop counts when the step's own rejections
+// are sampled by comparing its input and output (stages other than the
+// filter adapters, which sample with their reasons).
+func (r *runner) beforeStep(t *Task, step int, rec arrow.Record) map[string]int64 {
+	sc := r.cfg.Plan[step]
+	switch sc.Spec.Kind {
+	case KindReshape:
+		for i := range r.cfg.Plan[:step] {
+			if r.cfg.Plan[i].Spec.Kind == KindReshape {
+				return nil
+			}
+		}
+		t.collectWritten(rec)
+	case KindFilter, KindBarrier:
+		switch r.stages[step].(type) {
+		case *TextFilterStage, *RowFilterStage:
+			return nil
+		}
+		d := t.stats.Stages[step].Dropped
+		snap := make(map[string]int64, len(d))
+		for k, v := range d {
+			snap[k] = v
+		}
+		return snap
+	}
+	return nil
+}
+
+// afterStep collects from a step's output: tokens per document after a
+// tokenize step, and rejected samples of a step that dropped rows for a
+// single reason in this batch.
+func (r *runner) afterStep(t *Task, step int, in, out arrow.Record, before map[string]int64) {
+	switch r.cfg.Plan[step].Options.(type) {
+	case *TokenizeOptions, *ChatOptions:
+		if out != nil {
+			t.collectTokens(out)
+		}
+	}
+	if before == nil {
+		return
+	}
+	reason := ""
+	for k, v := range t.stats.Stages[step].Dropped {
+		if v != before[k] {
+			if reason != "" {
+				return // several reasons: rows cannot be told apart
+			}
+			reason = k
+		}
+	}
+	if reason != "" {
+		t.sampleDropped(in, out, reason)
+	}
 }

@@ -44,6 +44,7 @@ func (s *TextFilterStage) Process(ctx context.Context, t *Task, rec arrow.Record
 	reasons := make([]string, n)
 	var rewritten []string
 	anyDrop := false
+	hists := t.signalHists(names)
 	lf, byLang := s.Filter.(filters.LangFilter)
 	var langs *array.String
 	if byLang {
@@ -63,6 +64,7 @@ func (s *TextFilterStage) Process(ctx context.Context, t *Task, rec arrow.Record
 		} else {
 			res = s.Filter.Apply(texts.Value(i), sig)
 		}
+		collectSignals(hists, sig)
 		reasons[i] = res.Reason
 		if res.Reason != "" {
 			anyDrop = true
@@ -111,6 +113,7 @@ func (s *TextFilterStage) Process(ctx context.Context, t *Task, rec arrow.Record
 	if !anyDrop {
 		return out, nil
 	}
+	t.sampleRejected(out, reasons)
 	kept, err := t.Reject(out, reasons)
 	out.Release()
 	return kept, err
@@ -160,6 +163,7 @@ func (s *RowFilterStage) Process(ctx context.Context, t *Task, rec arrow.Record)
 	for i := 0; i < n; i++ {
 		reasons[i] = s.Decide(rec, i)
 	}
+	t.sampleRejected(rec, reasons)
 	return t.Reject(rec, reasons)
 }
 

@@ -38,6 +38,14 @@ type Stats struct {
 	Warnings     map[string]int64 `json:"warnings,omitempty"`
 	Stages       []*StageStats    `json:"stages"`
 	Seconds      float64          `json:"seconds"`
+	// What the report shows besides the counts (collect.go): bounded
+	// histograms and bottom-k samples, merged like the counts.
+	Histograms map[string]*Histogram `json:"histograms,omitempty"`
+	Samples    map[string]*SampleSet `json:"samples,omitempty"`
+	PeakRSS    int64                 `json:"peak_rss_bytes,omitempty"` // of the process that finished the run
+	CPUSeconds float64               `json:"cpu_seconds,omitempty"`    // of the process that finished the run
+
+	coll *collector
 }
 
 // NewStats makes empty stats with one entry per step.
@@ -76,6 +84,33 @@ func (s *Stats) Merge(o *Stats) {
 		d.Seconds += st.Seconds
 		addMap(&d.Dropped, st.Dropped)
 		addMap(&d.Counters, st.Counters)
+	}
+	for k, h := range o.Histograms {
+		if s.Histograms == nil {
+			s.Histograms = map[string]*Histogram{}
+		}
+		if d := s.Histograms[k]; d != nil {
+			d.Merge(h)
+		} else {
+			cp := *h
+			cp.Categories, cp.Thresholds = nil, nil
+			cp.N, cp.NaN, cp.Sum = 0, 0, 0
+			cp.Counts = make([]int64, len(h.Counts))
+			cp.Merge(h)
+			s.Histograms[k] = &cp
+		}
+	}
+	for k, ss := range o.Samples {
+		if s.Samples == nil {
+			s.Samples = map[string]*SampleSet{}
+		}
+		if d := s.Samples[k]; d != nil {
+			d.Merge(ss)
+		} else {
+			d = &SampleSet{K: ss.K}
+			d.Merge(ss)
+			s.Samples[k] = d
+		}
 	}
 }
 

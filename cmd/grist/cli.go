@@ -15,6 +15,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/grist/grist/pipeline"
+	"github.com/grist/grist/pipeline/report"
 )
 
 // Exit codes.
@@ -66,7 +67,7 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newRunCmd(), newValidateCmd(), newStagesCmd(), newInspectCmd(), newTokenizeCmd(), newTrainCmd(), newStatusCmd(), newVersionCmd())
+	root.AddCommand(newRunCmd(), newValidateCmd(), newStagesCmd(), newInspectCmd(), newTokenizeCmd(), newTrainCmd(), newStatusCmd(), newVersionCmd(), newReportCmd())
 	return root
 }
 
@@ -74,6 +75,7 @@ func newRunCmd() *cobra.Command {
 	var opts pipeline.RunOptions
 	var quiet bool
 	var cpuProfile string
+	var withReport bool
 	c := &cobra.Command{
 		Use:   "run PIPELINE.yaml",
 		Short: "run a pipeline",
@@ -128,6 +130,13 @@ func newRunCmd() *cobra.Command {
 			}
 			res.Stats.Summary(c.OutOrStdout(), res.Wall)
 			fmt.Fprintf(c.OutOrStdout(), "output: %s (%d shards, manifest.json, stats.json)\n", res.OutDir, len(res.Manifest.Shards))
+			if withReport {
+				path, err := report.WriteFile(res.OutDir, "")
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(c.OutOrStdout(), "report: %s\n", path)
+			}
 			return nil
 		},
 	}
@@ -141,6 +150,7 @@ func newRunCmd() *cobra.Command {
 	f.StringVar(&opts.Phase, "phase", "", "run only this phase (grist status --phases lists them); implies --resume")
 	f.BoolVarP(&quiet, "quiet", "q", false, "no progress output")
 	f.StringVar(&cpuProfile, "cpuprofile", "", "write a Go CPU profile of the run to this file")
+	f.BoolVar(&withReport, "report", false, "write OUTPUT/report.html (grist report) when the run completes")
 	return c
 }
 
