@@ -6,6 +6,7 @@ import (
 
 	"github.com/apache/arrow/go/v17/arrow"
 	"github.com/apache/arrow/go/v17/arrow/array"
+	"github.com/apache/arrow/go/v17/arrow/memory"
 
 	"github.com/grist/grist/tokenize"
 	"github.com/grist/grist/tokenize/pack"
@@ -104,8 +105,11 @@ func exampleSchema(examples string) *arrow.Schema {
 }
 
 func (s *packStage) StartTask(t *Task) (TaskStage, error) {
-	ts := &packTask{s: s, schema: exampleSchema(s.o.Examples)}
-	ts.b = array.NewRecordBuilder(t.Mem, ts.schema)
+	ts := &packTask{s: s, schema: exampleSchema(s.o.Examples), mem: t.Mem}
+	ts.cols = make([]listCol, ts.schema.NumFields())
+	for i, f := range ts.schema.Fields() {
+		ts.cols[i] = newListCol(f.Type.(*arrow.ListType).Elem().ID() == arrow.INT8, 64*s.o.SeqLen)
+	}
 	p, err := pack.NewPacker(s.o, s.toks, ts.emit)
 	if err != nil {
 		return nil, err
@@ -119,41 +123,119 @@ type packTask struct {
 	s      *packStage
 	p      *pack.Packer
 	schema *arrow.Schema
-	b      *array.RecordBuilder
+	mem    memory.Allocator
+	cols   []listCol
 	rows   int
 	docs   int
+	ones   []int8
+}
+
+// listCol accumulates one list column in fixed-size slabs (reused from
+// batch to batch, never grown and copied) and offsets; array() copies the
+// values once into an Arrow buffer.
+type listCol struct {
+	i32   [][]int32
+	i8    [][]int8
+	n     int // values held
+	offs  []int32
+	slab  int
+	elem8 bool
+}
+
+func newListCol(elem8 bool, slab int) listCol {
+	return listCol{elem8: elem8, slab: slab, offs: make([]int32, 1, 257)}
+}
+
+func (c *listCol) addI32(v []int32) {
+	for len(v) > 0 {
+		if len(c.i32) == 0 || len(c.i32[len(c.i32)-1]) == cap(c.i32[len(c.i32)-1]) {
+			c.i32 = append(c.i32, make([]int32, 0, c.slab))
+		}
+		last := &c.i32[len(c.i32)-1]
+		k := min(len(v), cap(*last)-len(*last))
+		*last = append(*last, v[:k]...)
+		v = v[k:]
+		c.n += k
+	}
+	c.offs = append(c.offs, int32(c.n))
+}
+
+func (c *listCol) addI8(v []int8) {
+	for len(v) > 0 {
+		if len(c.i8) == 0 || len(c.i8[len(c.i8)-1]) == cap(c.i8[len(c.i8)-1]) {
+			c.i8 = append(c.i8, make([]int8, 0, c.slab))
+		}
+		last := &c.i8[len(c.i8)-1]
+		k := min(len(v), cap(*last)-len(*last))
+		*last = append(*last, v[:k]...)
+		v = v[k:]
+		c.n += k
+	}
+	c.offs = append(c.offs, int32(c.n))
+}
+
+// array builds the list array and resets the column for the next batch,
+// keeping its slabs.
+func (c *listCol) array(mem memory.Allocator, typ arrow.DataType) arrow.Array {
+	var values arrow.Array
+	if c.elem8 {
+		b := array.NewInt8Builder(mem)
+		b.Reserve(c.n)
+		for _, s := range c.i8 {
+			b.AppendValues(s, nil)
+		}
+		values = b.NewArray()
+		b.Release()
+		for i := range c.i8 {
+			c.i8[i] = c.i8[i][:0]
+		}
+		c.i8 = c.i8[:0:len(c.i8)]
+	} else {
+		b := array.NewInt32Builder(mem)
+		b.Reserve(c.n)
+		for _, s := range c.i32 {
+			b.AppendValues(s, nil)
+		}
+		values = b.NewArray()
+		b.Release()
+		for i := range c.i32 {
+			c.i32[i] = c.i32[i][:0]
+		}
+		c.i32 = c.i32[:0:len(c.i32)]
+	}
+	ob := array.NewInt32Builder(mem)
+	ob.AppendValues(c.offs, nil)
+	offs := ob.NewInt32Array()
+	ob.Release()
+	data := array.NewData(typ, len(c.offs)-1, []*memory.Buffer{nil, offs.Data().Buffers()[1]}, []arrow.ArrayData{values.Data()}, 0, 0)
+	out := array.NewListData(data)
+	data.Release()
+	values.Release()
+	offs.Release()
+	c.offs, c.n = c.offs[:1], 0
+	return out
 }
 
 func (pt *packTask) emit(e *pack.Example) error {
-	appendI32 := func(col int, v []int32) {
-		lb := pt.b.Field(col).(*array.ListBuilder)
-		lb.Append(true)
-		lb.ValueBuilder().(*array.Int32Builder).AppendValues(v, nil)
-	}
-	appendI8 := func(col int, v []int8, n int) {
-		lb := pt.b.Field(col).(*array.ListBuilder)
-		lb.Append(true)
-		vb := lb.ValueBuilder().(*array.Int8Builder)
-		if v == nil {
-			for i := 0; i < n; i++ {
-				vb.Append(1)
-			}
-			return
-		}
-		vb.AppendValues(v, nil)
-	}
 	n := len(e.InputIDs)
+	mask := e.AttentionMask
+	if mask == nil {
+		for len(pt.ones) < n {
+			pt.ones = append(pt.ones, 1)
+		}
+		mask = pt.ones[:n] // no padding: all ones
+	}
 	if pt.s.o.Examples == pack.ExamplesMLM {
-		appendI32(0, e.InputIDs)
-		appendI8(1, e.AttentionMask, n)
-		appendI8(2, e.SpecialTokensMask, n)
-		appendI32(3, e.Labels)
+		pt.cols[0].addI32(e.InputIDs)
+		pt.cols[1].addI8(mask)
+		pt.cols[2].addI8(e.SpecialTokensMask)
+		pt.cols[3].addI32(e.Labels)
 	} else {
-		appendI32(0, e.InputIDs)
-		appendI32(1, e.Labels)
-		appendI32(2, e.PositionIDs)
-		appendI32(3, e.SeqLens)
-		appendI8(4, e.AttentionMask, n)
+		pt.cols[0].addI32(e.InputIDs)
+		pt.cols[1].addI32(e.Labels)
+		pt.cols[2].addI32(e.PositionIDs)
+		pt.cols[3].addI32(e.SeqLens)
+		pt.cols[4].addI8(mask)
 	}
 	pt.rows++
 	return nil
@@ -224,14 +306,20 @@ func (pt *packTask) Process(ctx context.Context, t *Task, rec arrow.Record) (arr
 }
 
 func (pt *packTask) take() arrow.Record {
-	rec := pt.b.NewRecord()
+	cols := make([]arrow.Array, len(pt.cols))
+	for i := range pt.cols {
+		cols[i] = pt.cols[i].array(pt.mem, pt.schema.Field(i).Type)
+	}
+	rec := array.NewRecord(pt.schema, cols, int64(pt.rows))
+	for _, c := range cols {
+		c.Release()
+	}
 	pt.rows = 0
 	return rec
 }
 
 // Finish flushes the last rows and records the packing statistics.
 func (pt *packTask) Finish(ctx context.Context, t *Task) (arrow.Record, error) {
-	defer pt.b.Release()
 	if err := pt.p.Flush(); err != nil {
 		return nil, err
 	}
