@@ -75,7 +75,7 @@ func newTrainCmd() *cobra.Command {
 	f.StringVar(&textField, "text-field", "text", "JSONL field or Parquet column of the text")
 	f.IntVar(&workers, "workers", 0, "reading and counting goroutines (default: number of cores)")
 	_ = pipeline.ApplyDefaults(&opts)
-	f.StringVar(&opts.Model, "model", opts.Model, "bpe (unigram is not implemented yet)")
+	f.StringVar(&opts.Model, "model", opts.Model, "bpe, or unigram (SentencePiece style: with --byte-fallback)")
 	f.IntVar(&opts.VocabSize, "vocab-size", opts.VocabSize, "vocabulary size, bytes and special tokens included")
 	f.BoolVar(&opts.ByteLevel, "byte-level", opts.ByteLevel, "GPT-2 style byte-level BPE (all 256 bytes in the vocabulary)")
 	f.BoolVar(&opts.ByteFallback, "byte-fallback", opts.ByteFallback, "SentencePiece style: ▁ word starts, <0xXX> byte pieces for rare characters")

@@ -1,6 +1,7 @@
-// Package train learns BPE tokenizers from streamed documents and writes them
-// as Hugging Face tokenizer.json files (and tiktoken rank files) that package
-// tokenize and the Hugging Face library load to the same ids.
+// Package train learns BPE and Unigram tokenizers from streamed documents and
+// writes them as Hugging Face tokenizer.json files (and tiktoken rank files or
+// SentencePiece .model files) that package tokenize, the Hugging Face library
+// and spm_encode load to the same ids.
 //
 // # Invariants
 //
@@ -77,8 +78,52 @@
 // pieces, the characters kept, then learned tokens. tokenizer.json: a Metaspace
 // pre-tokenizer, a BPE model with byte_fallback and fuse_unk, and the Llama
 // decoder (▁ to space, byte fallback, fuse, strip one leading space). There is
-// no tiktoken file for these, and no SentencePiece .model file yet.
+// no tiktoken file for these, and no SentencePiece .model file (only Unigram
+// models get one).
 //
 // Unlike spm_train, byte_fallback training does not split words by Unicode
 // script or at digits, and keeps white space as it is (identity normalization).
+//
+// # Unigram
+//
+// model: unigram (byte_fallback only) is SentencePiece's Unigram language
+// model trainer (Kudo 2018; unigram_model_trainer.cc), over the same words,
+// cut at the characters character_coverage leaves out:
+//
+//   - Seeds: every character kept, then the substrings of 2 to
+//     max_piece_length characters (16 when 0) seen at least twice, by count x
+//     length, highest first (ties by string), up to 10 x vocab_size pieces in
+//     all (SentencePiece enumerates them with a suffix array, up to 1M); a ▁
+//     only starts a piece. Initial score log(count x length) - log(total).
+//   - EM: each word's lattice of seed pieces is built once; pieces then only
+//     switch off. E step: forward-backward marginals times the word count; a
+//     character switched off is the unknown piece, scored min score - 10. M
+//     step: pieces expected fewer than 0.5 times go, the others score
+//     digamma(expected) - digamma(sum). Two EM steps per round.
+//   - Pruning, after each round until at most 1.1 x vocab_size pieces are
+//     left: a piece whose own best segmentation is not itself goes, a piece
+//     with no Viterbi count goes, a single character stays; the rest are ranked
+//     by the likelihood lost when their Viterbi count moves to their
+//     second-best segmentation (F x (log p - sum log p_alt), with the
+//     per-piece alternative count, where spm_train uses the vocabulary size),
+//     and the best 75% of the current size (at least 1.1 x vocab_size) stay.
+//   - Finish: every kept character (one that was pruned scores the lowest
+//     score plus 0.0001 per more frequent such character), then pieces by
+//     score up to vocab_size. Ids: unk_token (0), the special tokens, the 256
+//     byte pieces, then pieces by score, highest first (ties by piece), as
+//     spm_train lays them out. Scores are rounded to multiples of 2^-12 so every
+//     reader parses them exactly and equal segmentations tie exactly.
+//
+// Expected counts are summed in 16 fixed partitions of the sorted words, so
+// the model does not depend on the number of workers. tokenizer.json holds a
+// Unigram model (vocab of [piece, score], unk_id 0, byte_fallback) behind the
+// Metaspace pre-tokenizer and the byte-fallback decoder of the BPE models (0
+// scores for unk, special and byte pieces, which, as in any Hugging Face
+// Unigram model, match their own spelling in text). tokenizer.model is a
+// SentencePiece ModelProto: the pieces with scores and types (UNKNOWN,
+// CONTROL for special tokens, BYTE, NORMAL), trainer_spec model_type UNIGRAM
+// with byte_fallback and the ids of <s>, </s> and <pad>, normalizer_spec
+// identity with add_dummy_prefix and escape_whitespaces, white space kept. The
+// two agree except on text starting with a space (SentencePiece adds its dummy
+// ▁ anyway, Metaspace does not) and on byte pieces spelt out in text.
 package train

@@ -8,7 +8,11 @@ import (
 // TestByteFallbackRareHangul: syllables absent from training encode as their
 // UTF-8 bytes in <0xXX> pieces and decode back exactly.
 func TestByteFallbackRareHangul(t *testing.T) {
-	m := trainOn(t, goldenOptions(true), corpusLines(t))
+	t.Run("bpe", func(t *testing.T) { testRareHangul(t, trainOn(t, goldenOptions(true), corpusLines(t))) })
+	t.Run("unigram", func(t *testing.T) { testRareHangul(t, unigramGolden(t)) })
+}
+
+func testRareHangul(t *testing.T, m *Model) {
 	tok := parseModel(t, m)
 	const text = "꿼쀐쮌휈뛠"
 	ids := tok.Encode(nil, []byte(text))

@@ -119,10 +119,21 @@ func TestWriteGoldenModels(t *testing.T) {
 		t.Skip("run with -write-golden")
 	}
 	lines := corpusLines(t)
-	for name, fb := range map[string]bool{"grist-bytelevel": false, "grist-bytefallback": true} {
-		m := trainOn(t, goldenOptions(fb), lines)
-		gzipFile(t, filepath.Join("testdata", name+".json.gz"), m.TokenizerJSON())
+	for _, g := range goldenModels() {
+		m := trainOn(t, g.opts, lines)
+		gzipFile(t, filepath.Join("testdata", g.name+".json.gz"), m.TokenizerJSON())
 	}
+}
+
+// goldenModels are the committed grist models, by testdata name.
+func goldenModels() []struct {
+	name string
+	opts Options
+} {
+	return []struct {
+		name string
+		opts Options
+	}{{"grist-bytelevel", goldenOptions(false)}, {"grist-bytefallback", goldenOptions(true)}, {"grist-unigram", unigramOptions()}}
 }
 
 // TestMergesMatchHF trains on the corpus slice with the options of Hugging
@@ -174,19 +185,16 @@ func parseModel(t testing.TB, m *Model) *tokenize.HF {
 	return tok
 }
 
-// TestNPMTokenizersAgree trains grist's two golden models on the corpus slice,
+// TestNPMTokenizersAgree trains grist's golden models on the corpus slice,
 // checks they are the committed tokenizer.json files byte for byte, and that
 // grist's loader gives the held-out texts the ids npm tokenizers gave them with
 // those files, and decodes them to the same text.
 func TestNPMTokenizersAgree(t *testing.T) {
 	lines := corpusLines(t)
 	held := readJSONL[heldOut](t, "heldout.jsonl.gz")
-	for _, tc := range []struct {
-		name string
-		fb   bool
-	}{{"grist-bytelevel", false}, {"grist-bytefallback", true}} {
+	for _, tc := range goldenModels() {
 		t.Run(tc.name, func(t *testing.T) {
-			m := trainOn(t, goldenOptions(tc.fb), lines)
+			m := trainOn(t, tc.opts, lines)
 			if !bytes.Equal(m.TokenizerJSON(), readGz(t, tc.name+".json.gz")) {
 				t.Errorf("training is not reproducible: tokenizer.json differs from testdata/%s.json.gz", tc.name)
 			}

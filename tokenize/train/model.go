@@ -27,6 +27,7 @@ type Model struct {
 	vocab    []string    // tokens by id, spelt as tokenizer.json spells them
 	merges   [][2]string // spelt as tokenizer.json spells them
 	specials []int32     // ids of unk (byte_fallback) and the special tokens
+	scores   []float64   // unigram: log probability of each token by id
 }
 
 // build lays out the ids. byte_level: the 256 bytes in GPT-2 order (ids 0-255),
@@ -129,6 +130,10 @@ func (m *Model) TokenizerJSON() []byte {
 	} else {
 		w.WriteString(`{"type": "ByteLevel", "add_prefix_space": true, "trim_offsets": true, "use_regex": true}`)
 	}
+	if m.o.Model == "unigram" {
+		m.writeUnigram(&w)
+		return w.Bytes()
+	}
 	w.WriteString(",\n  \"model\": {\n    \"type\": \"BPE\",\n    \"dropout\": null,\n    \"unk_token\": ")
 	if m.o.ByteFallback {
 		w.str(m.o.UnkToken)
@@ -184,8 +189,9 @@ func (m *Model) WriteTiktoken(w io.Writer) error {
 	return err
 }
 
-// Save writes dir/tokenizer.json and, for byte_level models, dir/tokenizer.tiktoken,
-// and returns the paths written.
+// Save writes dir/tokenizer.json and, for byte_level models, dir/tokenizer.tiktoken
+// or, for unigram models, dir/tokenizer.model (SentencePiece), and returns the
+// paths written.
 func (m *Model) Save(dir string) ([]string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
@@ -202,6 +208,17 @@ func (m *Model) Save(dir string) ([]string, error) {
 		}
 		q := filepath.Join(dir, "tokenizer.tiktoken")
 		if err := os.WriteFile(q, b.Bytes(), 0o644); err != nil {
+			return nil, err
+		}
+		paths = append(paths, q)
+	}
+	if m.o.Model == "unigram" {
+		b, err := m.SentencePieceModel()
+		if err != nil {
+			return nil, err
+		}
+		q := filepath.Join(dir, "tokenizer.model")
+		if err := os.WriteFile(q, b, 0o644); err != nil {
 			return nil, err
 		}
 		paths = append(paths, q)

@@ -10,11 +10,11 @@ import (
 )
 
 // TrainTokenizerDoc describes the tokenizer trainer.
-const TrainTokenizerDoc = "train a BPE tokenizer (GPT-2 style byte-level, or SentencePiece style with ▁ word boundaries and byte fallback) from streamed documents; writes a Hugging Face tokenizer.json and a tiktoken rank file"
+const TrainTokenizerDoc = "train a BPE tokenizer (GPT-2 style byte-level, or SentencePiece style with ▁ word boundaries and byte fallback) or a SentencePiece Unigram tokenizer from streamed documents; writes a Hugging Face tokenizer.json and a tiktoken rank file (byte-level BPE) or a SentencePiece tokenizer.model (Unigram)"
 
 // Options configure a Trainer. Defaults live in the tags only.
 type Options struct {
-	Model             string   `yaml:"model" default:"bpe" doc:"model to train: bpe (unigram is not implemented yet)"`
+	Model             string   `yaml:"model" default:"bpe" doc:"model to train: bpe, or unigram (SentencePiece's Unigram language model, Kudo 2018; needs byte_fallback)"`
 	VocabSize         int      `yaml:"vocab_size" default:"32000" doc:"vocabulary size, special tokens and the 256 bytes (or byte pieces) included; training stops earlier when no pair is left"`
 	ByteLevel         bool     `yaml:"byte_level" default:"true" doc:"GPT-2 style byte-level BPE: the vocabulary starts from all 256 bytes, so every input encodes; Hugging Face ByteLevel"`
 	ByteFallback      bool     `yaml:"byte_fallback" default:"false" doc:"SentencePiece style: words start with ▁, characters under character_coverage and unknown text become <0xXX> byte pieces; needs byte_level: false"`
@@ -24,7 +24,7 @@ type Options struct {
 	UnkToken          string   `yaml:"unk_token" default:"<unk>" doc:"unknown token of byte_fallback models, id 0 as in SentencePiece; unused for byte_level"`
 	CharacterCoverage float64  `yaml:"character_coverage" default:"0.9995" doc:"byte_fallback: share of character occurrences covered by single-character pieces, the rest become byte pieces; SentencePiece default 0.9995"`
 	MinFrequency      int      `yaml:"min_frequency" default:"0" doc:"stop merging once the most frequent pair occurs fewer times than this; Hugging Face BpeTrainer default 0"`
-	MaxPieceLength    int      `yaml:"max_piece_length" default:"0" doc:"longest learned token, in symbols (bytes for byte_level, characters for byte_fallback); 0 = unlimited as Hugging Face; SentencePiece uses 16"`
+	MaxPieceLength    int      `yaml:"max_piece_length" default:"0" doc:"longest learned token, in symbols (bytes for byte_level, characters for byte_fallback); 0 = unlimited for bpe as Hugging Face, 16 for unigram as SentencePiece"`
 	Sample            string   `yaml:"sample" default:"" doc:"train on a sample: N documents chosen uniformly by reservoir sampling (\"100000\"), or the first bytes of the stream (\"500MB\", units B, KB, MB, GB of 1024); empty = everything"`
 	Seed              int64    `yaml:"seed" default:"1" doc:"seed of the document reservoir sample"`
 	Workers           int      `yaml:"workers" default:"0" doc:"goroutines that pre-tokenize and count words; 0 = GOMAXPROCS"`
@@ -36,7 +36,9 @@ func (o *Options) Validate() error {
 	switch o.Model {
 	case "bpe":
 	case "unigram":
-		errs = append(errs, errors.New("model: unigram is not implemented yet, use bpe"))
+		if !o.ByteFallback {
+			errs = append(errs, errors.New("model: unigram needs byte_fallback: true, byte_level: false and pre_tokenizer: whitespace (SentencePiece style)"))
+		}
 	default:
 		errs = append(errs, fmt.Errorf("model: must be bpe or unigram, got %q", o.Model))
 	}

@@ -15,7 +15,10 @@ func TestValidate(t *testing.T) {
 		{"fallback", func(o *Options) { o.ByteLevel, o.ByteFallback, o.PreTokenizer = false, true, "whitespace" }, ""},
 		{"both", func(o *Options) { o.ByteFallback = true }, "byte_level"},
 		{"neither", func(o *Options) { o.ByteLevel = false }, "byte_level"},
-		{"unigram", func(o *Options) { o.Model = "unigram" }, "model"},
+		{"unigram byte-level", func(o *Options) { o.Model = "unigram" }, "model"},
+		{"unigram", func(o *Options) {
+			o.Model, o.ByteLevel, o.ByteFallback, o.PreTokenizer = "unigram", false, true, "whitespace"
+		}, ""},
 		{"model", func(o *Options) { o.Model = "wordpiece" }, "model"},
 		{"small vocab", func(o *Options) { o.VocabSize = 256 }, "vocab_size"},
 		{"pretok", func(o *Options) { o.PreTokenizer = "bert" }, "pre_tokenizer"},

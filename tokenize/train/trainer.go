@@ -74,7 +74,9 @@ type Stats struct {
 	Bytes    int64 // their bytes
 	Words    int   // distinct words counted
 	Alphabet int   // initial symbols: 256 bytes, or the characters kept
-	Merges   int   // merges learned
+	Merges   int   // merges learned (bpe)
+	Pieces   int   // pieces besides unk, special tokens and byte pieces (unigram)
+	Rounds   int   // EM rounds, each followed by a pruning but the last (unigram)
 }
 
 // Train learns the vocabulary from the words counted so far. It may be called
@@ -96,6 +98,9 @@ func (t *Trainer) Train() (*Model, error) {
 	t.c.finish()
 	words, counts := t.c.words()
 	st := Stats{Docs: t.docs, Bytes: t.bytes, Words: len(words)}
+	if t.o.Model == "unigram" {
+		return t.trainUnigram(words, counts, st)
+	}
 	if t.o.ByteFallback {
 		return t.trainFallback(words, counts, st)
 	}
@@ -130,43 +135,7 @@ func (t *Trainer) trainByteLevel(words []string, counts []int64, st Stats) (*Mod
 }
 
 func (t *Trainer) trainFallback(words []string, counts []int64, st Stats) (*Model, error) {
-	// Characters by frequency; the most frequent ones covering character_coverage
-	// of all occurrences are kept (SentencePiece's rule), ▁ always.
-	freq := map[rune]int64{}
-	var all int64
-	for i, w := range words {
-		for j := 0; j < len(w); {
-			r, n := utf8.DecodeRuneInString(w[j:])
-			j += n
-			if n > 1 || r != utf8.RuneError {
-				freq[r] += counts[i]
-				all += counts[i]
-			}
-		}
-	}
-	type rc struct {
-		r rune
-		c int64
-	}
-	byFreq := make([]rc, 0, len(freq))
-	for r, c := range freq {
-		byFreq = append(byFreq, rc{r, c})
-	}
-	sort.Slice(byFreq, func(i, j int) bool {
-		if byFreq[i].c != byFreq[j].c {
-			return byFreq[i].c > byFreq[j].c
-		}
-		return byFreq[i].r < byFreq[j].r
-	})
-	kept := map[rune]bool{metaspaceRune: true}
-	var acc int64
-	for _, x := range byFreq {
-		if float64(acc) >= t.o.CharacterCoverage*float64(all) {
-			break
-		}
-		acc += x.c
-		kept[x.r] = true
-	}
+	kept := keptChars(words, counts, t.o.CharacterCoverage)
 	alphabet := make([]rune, 0, len(kept))
 	for r := range kept {
 		alphabet = append(alphabet, r)
@@ -252,4 +221,48 @@ func learn(syms, start []int32, counts []int64, tokens []string, target, minFreq
 		l.merge(p, id, step)
 	}
 	return learned{tokens: tokens, pairs: pairs, counts: merged}
+}
+
+// keptChars returns the characters of the words, weighted by word count, that
+// cover coverage of all character occurrences, most frequent first
+// (SentencePiece's rule), ▁ always; ties go to the smaller code point.
+func keptChars(words []string, counts []int64, coverage float64) map[rune]bool {
+	// Characters by frequency; the most frequent ones covering character_coverage
+	// of all occurrences are kept (SentencePiece's rule), ▁ always.
+	freq := map[rune]int64{}
+	var all int64
+	for i, w := range words {
+		for j := 0; j < len(w); {
+			r, n := utf8.DecodeRuneInString(w[j:])
+			j += n
+			if n > 1 || r != utf8.RuneError {
+				freq[r] += counts[i]
+				all += counts[i]
+			}
+		}
+	}
+	type rc struct {
+		r rune
+		c int64
+	}
+	byFreq := make([]rc, 0, len(freq))
+	for r, c := range freq {
+		byFreq = append(byFreq, rc{r, c})
+	}
+	sort.Slice(byFreq, func(i, j int) bool {
+		if byFreq[i].c != byFreq[j].c {
+			return byFreq[i].c > byFreq[j].c
+		}
+		return byFreq[i].r < byFreq[j].r
+	})
+	kept := map[rune]bool{metaspaceRune: true}
+	var acc int64
+	for _, x := range byFreq {
+		if float64(acc) >= coverage*float64(all) {
+			break
+		}
+		acc += x.c
+		kept[x.r] = true
+	}
+	return kept
 }

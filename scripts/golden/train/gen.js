@@ -78,7 +78,7 @@ if (mode === 'corpus') {
   const [outDir] = args;
   const held = readJSONL(path.join(outDir, 'heldout.jsonl.gz'));
   (async () => {
-    for (const name of ['grist-bytelevel', 'grist-bytefallback']) {
+    for (const name of ['grist-bytelevel', 'grist-bytefallback', 'grist-unigram']) {
       const json = zlib.gunzipSync(fs.readFileSync(path.join(outDir, name + '.json.gz'))).toString('utf8');
       const t = tk.Tokenizer.fromString(json);
       const rows = [];
