@@ -136,6 +136,9 @@ func ParseHF(name string, data []byte, opts Options) (*HF, error) {
 	}
 	t.pieces = pieces
 	t.vocabSize = len(pieces)
+	if err := checkByteCoverage(f.PreTokenizer, f.Model, pieces, opts); err != nil {
+		return nil, wrap(err)
+	}
 	if t.prefix, t.suffix, err = parsePostProcessor(f.PostProcessor, t.tokenID); err != nil {
 		return nil, wrap(err)
 	}

@@ -30,4 +30,8 @@ type Options struct {
 	// ParseSpecial makes Encode recognise special tokens spelt in the text. Off by
 	// default, so scraped text cannot inject control tokens.
 	ParseSpecial bool
+	// AllowMissingBytes loads a byte-level BPE tokenizer.json whose
+	// vocabulary lacks some byte values; by default that is an error, since
+	// its encoder drops such bytes silently.
+	AllowMissingBytes bool
 }
