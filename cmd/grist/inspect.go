@@ -20,12 +20,15 @@ import (
 
 func newInspectCmd() *cobra.Command {
 	var rows, width int
-	var tokSpec string
+	var tokSpec, sample string
 	c := &cobra.Command{
-		Use:   "inspect FILE.parquet",
-		Short: "show a Parquet file's schema, row count and first rows",
+		Use:   "inspect FILE.parquet | TOKENIZER",
+		Short: "show a Parquet file's schema, row count and first rows, or a tokenizer's vocabulary report",
 		Args:  exactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
+			if !strings.HasSuffix(args[0], ".parquet") {
+				return inspectTokenizer(c.OutOrStdout(), args[0], sample, rows)
+			}
 			var tok tokenize.Tokenizer
 			if tokSpec != "" {
 				var err error
@@ -38,6 +41,7 @@ func newInspectCmd() *cobra.Command {
 	}
 	c.Flags().StringVarP(&tokSpec, "tokenizer", "t", "", "decode input_ids with this tokenizer: packed rows show document boundaries (⟦doc⟧), MLM rows masked positions ([MASK:original])")
 	c.Flags().IntVarP(&rows, "rows", "n", 5, "rows to show")
+	c.Flags().StringVar(&sample, "sample", "", "tokenizers: held-out documents (any grist input) for bytes per token and script coverage")
 	c.Flags().IntVar(&width, "width", 200, "characters shown per value (0 = all)")
 	return c
 }
