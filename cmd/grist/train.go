@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync/atomic"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -45,10 +47,33 @@ func newTrainCmd() *cobra.Command {
 				return err
 			}
 			in.Paths, in.TextField = args, textField
-			st, err := pipeline.ReadDocuments(context.Background(), in, workers, tr.Add)
+			// progress on stderr: documents and bytes counted so far
+			var docs, nbytes atomic.Int64
+			done := make(chan struct{})
+			start := time.Now()
+			go func() {
+				tick := time.NewTicker(5 * time.Second)
+				defer tick.Stop()
+				for {
+					select {
+					case <-done:
+						return
+					case <-tick.C:
+						secs := time.Since(start).Seconds()
+						fmt.Fprintf(c.ErrOrStderr(), "grist: counting: %d documents, %.1f MB (%.1f MB/s)\n", docs.Load(), float64(nbytes.Load())/1e6, float64(nbytes.Load())/1e6/secs)
+					}
+				}
+			}()
+			st, err := pipeline.ReadDocuments(context.Background(), in, workers, func(text string) {
+				tr.Add(text)
+				docs.Add(1)
+				nbytes.Add(int64(len(text)))
+			})
+			close(done)
 			if err != nil {
 				return err
 			}
+			fmt.Fprintf(c.ErrOrStderr(), "grist: counted %d documents in %.1fs; training\n", st.Docs, time.Since(start).Seconds())
 			m, err := tr.Train()
 			if err != nil {
 				return err
