@@ -67,7 +67,7 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newRunCmd(), newValidateCmd(), newStagesCmd(), newInspectCmd(), newTokenizeCmd(), newTrainCmd(), newStatusCmd(), newVersionCmd(), newReportCmd())
+	root.AddCommand(newRunCmd(), newValidateCmd(), newStagesCmd(), newInspectCmd(), newTokenizeCmd(), newTrainCmd(), newStatusCmd(), newVersionCmd(), newReportCmd(), newLaunchCmd())
 	return root
 }
 
