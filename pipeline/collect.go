@@ -376,27 +376,6 @@ func (t *Task) sampleRejected(rec arrow.Record, reasons []string) {
 	}
 }
 
-// sampleDropped samples the rows of in missing from out (a filter keeps the
-// order of its rows) when every drop of this call had one reason.
-func (t *Task) sampleDropped(in, out arrow.Record, reason string) {
-	inIDs, err := stringColumn(in, ColID)
-	if err != nil {
-		return
-	}
-	var outIDs *array.String
-	if out != nil {
-		outIDs, _ = stringColumn(out, ColID)
-	}
-	j := 0
-	ss := t.stats.sample(SampleRejectedPre+t.stats.Stages[t.step].Name+":"+reason, SampleRejectedK)
-	t.sampleRows(ss, in, func(i int) bool {
-		if outIDs != nil && j < outIDs.Len() && outIDs.Value(j) == inIDs.Value(i) {
-			j++
-			return false
-		}
-		return true
-	})
-}
 
 // IsRatioSignal says whether a signal is a share in [0, 1] (linear bins).
 func IsRatioSignal(name string) bool {

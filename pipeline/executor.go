@@ -770,12 +770,12 @@ func (r *runner) timed(t *Task, step int, rec arrow.Record, f func(arrow.Record)
 	st := t.stats.Stages[step]
 	st.DocsIn += rec.NumRows()
 	st.BytesIn += TextBytes(rec)
-	dropped := r.beforeStep(t, step, rec)
+	r.beforeStep(t, step, rec)
 	t0 := time.Now()
 	out, err := f(rec) // out is owned by us: rec itself retained, or a new record
 	st.Seconds += time.Since(t0).Seconds()
 	if err == nil {
-		r.afterStep(t, step, rec, out, dropped)
+		r.afterStep(t, step, out)
 	}
 	rec.Release()
 	if err != nil {
@@ -1131,54 +1131,26 @@ func (r *runner) docIDAt(phase, task, row int) (string, error) {
 // returns a copy of the step's drop counts when the step's own rejections
 // are sampled by comparing its input and output (stages other than the
 // filter adapters, which sample with their reasons).
-func (r *runner) beforeStep(t *Task, step int, rec arrow.Record) map[string]int64 {
+func (r *runner) beforeStep(t *Task, step int, rec arrow.Record) {
 	sc := r.cfg.Plan[step]
-	switch sc.Spec.Kind {
-	case KindReshape:
-		for i := range r.cfg.Plan[:step] {
-			if r.cfg.Plan[i].Spec.Kind == KindReshape {
-				return nil
-			}
-		}
-		t.collectWritten(rec)
-	case KindFilter, KindBarrier:
-		switch r.stages[step].(type) {
-		case *TextFilterStage, *RowFilterStage:
-			return nil
-		}
-		d := t.stats.Stages[step].Dropped
-		snap := make(map[string]int64, len(d))
-		for k, v := range d {
-			snap[k] = v
-		}
-		return snap
+	if sc.Spec.Kind != KindReshape {
+		return
 	}
-	return nil
+	for i := range r.cfg.Plan[:step] {
+		if r.cfg.Plan[i].Spec.Kind == KindReshape {
+			return
+		}
+	}
+	t.collectWritten(rec) // documents as they enter the first pack step
 }
 
 // afterStep collects from a step's output: tokens per document after a
-// tokenize step, and rejected samples of a step that dropped rows for a
-// single reason in this batch.
-func (r *runner) afterStep(t *Task, step int, in, out arrow.Record, before map[string]int64) {
+// tokenize step. (Rejected samples are taken in Task.Reject.)
+func (r *runner) afterStep(t *Task, step int, out arrow.Record) {
 	switch r.cfg.Plan[step].Options.(type) {
 	case *TokenizeOptions, *ChatOptions:
 		if out != nil {
 			t.collectTokens(out)
 		}
-	}
-	if before == nil {
-		return
-	}
-	reason := ""
-	for k, v := range t.stats.Stages[step].Dropped {
-		if v != before[k] {
-			if reason != "" {
-				return // several reasons: rows cannot be told apart
-			}
-			reason = k
-		}
-	}
-	if reason != "" {
-		t.sampleDropped(in, out, reason)
 	}
 }

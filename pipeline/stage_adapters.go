@@ -113,7 +113,6 @@ func (s *TextFilterStage) Process(ctx context.Context, t *Task, rec arrow.Record
 	if !anyDrop {
 		return out, nil
 	}
-	t.sampleRejected(out, reasons)
 	kept, err := t.Reject(out, reasons)
 	out.Release()
 	return kept, err
@@ -163,7 +162,6 @@ func (s *RowFilterStage) Process(ctx context.Context, t *Task, rec arrow.Record)
 	for i := 0; i < n; i++ {
 		reasons[i] = s.Decide(rec, i)
 	}
-	t.sampleRejected(rec, reasons)
 	return t.Reject(rec, reasons)
 }
 

@@ -69,6 +69,7 @@ func (t *Task) Reject(rec arrow.Record, reasons []string) (arrow.Record, error) 
 		rec.Retain()
 		return rec, nil
 	}
+	t.sampleRejected(rec, reasons)
 	if t.r.cfg.Rejected != nil {
 		if err := t.writeRejected(rec, reasons, st.Name); err != nil {
 			return nil, err
