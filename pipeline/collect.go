@@ -376,7 +376,6 @@ func (t *Task) sampleRejected(rec arrow.Record, reasons []string) {
 	}
 }
 
-
 // IsRatioSignal says whether a signal is a share in [0, 1] (linear bins).
 func IsRatioSignal(name string) bool {
 	return strings.Contains(name, "ratio") || strings.Contains(name, "frac") || strings.HasPrefix(name, "has_")
