@@ -107,6 +107,7 @@ func createAtomic(path string, hdr header) (*atomicFile, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, err
 	}
+	removeStaleTemps(path)
 	tmp := path + ".tmp-" + strconv.Itoa(os.Getpid()) + "-" + strconv.FormatUint(tmpSeq.Add(1), 10) + "-" + strconv.FormatInt(time.Now().UnixNano()%1e9, 10)
 	f, err := os.Create(tmp)
 	if err != nil {
@@ -167,6 +168,7 @@ func (a *atomicFile) Abort() {
 
 // writeFileAtomic writes data to path via a temporary file and rename.
 func writeFileAtomic(path string, data []byte) error {
+	removeStaleTemps(path)
 	tmp := path + ".tmp-" + strconv.Itoa(os.Getpid()) + "-" + strconv.FormatUint(tmpSeq.Add(1), 10)
 	if err := os.WriteFile(tmp, data, 0o644); err != nil {
 		return err
@@ -213,3 +215,13 @@ func (r *recReader) next() ([]byte, error) {
 }
 
 func (r *recReader) Close() error { return r.f.Close() }
+
+// removeStaleTemps deletes temporary files of path left by a process that
+// was killed while writing it. A file is only ever written by the one unit
+// that owns it, so any such file is stale when that unit starts again.
+func removeStaleTemps(path string) {
+	old, _ := filepath.Glob(path + ".tmp-*")
+	for _, f := range old {
+		os.Remove(f)
+	}
+}

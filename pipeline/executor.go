@@ -956,6 +956,7 @@ func writeFileAtomic(path string, data []byte) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
+	removeStaleTemps(filepath.Dir(path), filepath.Base(path))
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
 		return err
@@ -1000,6 +1001,7 @@ func (w *interWriter) write(rec arrow.Record) error {
 		if err := os.MkdirAll(filepath.Dir(w.path), 0o755); err != nil {
 			return err
 		}
+		removeStaleTemps(filepath.Dir(w.path), filepath.Base(w.path))
 		f, err := os.CreateTemp(filepath.Dir(w.path), "."+filepath.Base(w.path)+".tmp-*")
 		if err != nil {
 			return err

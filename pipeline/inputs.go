@@ -69,7 +69,19 @@ func ExpandInputs(in InputConfig) ([]InputFile, error) {
 						}
 						return nil
 					}
-					if strings.HasPrefix(d.Name(), ".") || !d.Type().IsRegular() {
+					if strings.HasPrefix(d.Name(), ".") {
+						return nil
+					}
+					if d.Type()&fs.ModeSymlink != 0 {
+						// a symlinked file (Hugging Face caches are made of
+						// them) is read; symlinked folders are not followed,
+						// so links cannot loop
+						if st, err := os.Stat(path); err == nil && st.Mode().IsRegular() {
+							return add(path, st.Size())
+						}
+						return nil
+					}
+					if !d.Type().IsRegular() {
 						return nil
 					}
 					info, err := d.Info()

@@ -348,3 +348,30 @@ output: {path: `+dir+`/out, format: jsonl, compression: none}
 		}
 	}
 }
+
+// TestResumeRemovesStaleTemporaryFiles: temporary files left by a killed
+// process (simulated) are gone after --resume, and the output is complete.
+func TestResumeRemovesStaleTemporaryFiles(t *testing.T) {
+	dir := t.TempDir()
+	cfg := multiFileConfig(t, dir, dir+"/out")
+	_, err := Run(context.Background(), cfg, RunOptions{Workers: 2, FaultTask: 2})
+	if err == nil {
+		t.Fatal("want the injected failure")
+	}
+	// what SIGKILL would leave: temporary parts and markers of unfinished tasks
+	for _, f := range []string{"out/.part-00002.parquet.tmp-123", "out/rejected/.part-00002.parquet.tmp-9", "out/.grist/markers/p0/.task-00002.done.tmp-7"} {
+		os.MkdirAll(filepath.Dir(filepath.Join(dir, f)), 0o755)
+		os.WriteFile(filepath.Join(dir, f), []byte("partial"), 0o644)
+	}
+	run(t, cfg, RunOptions{Workers: 2, Resume: true})
+	var left []string
+	filepath.WalkDir(dir+"/out", func(p string, d os.DirEntry, err error) error {
+		if err == nil && strings.Contains(d.Name(), ".tmp-") {
+			left = append(left, p)
+		}
+		return nil
+	})
+	if len(left) > 0 {
+		t.Fatalf("temporary files left: %v", left)
+	}
+}

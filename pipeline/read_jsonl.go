@@ -3,11 +3,13 @@ package pipeline
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"math"
 	"os"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/apache/arrow/go/v17/arrow"
@@ -308,6 +310,27 @@ func (r *jsonlReader) addLine(b *docBuilder, line []byte, lineNo int64) error {
 	if len(bytes.TrimSpace(line)) == 0 {
 		return nil // blank lines are not records
 	}
+	// fastjson parses leniently (bad escapes and raw control characters
+	// pass): validate first, so malformed records are errors, not altered text.
+	if jsonDepth(line) > maxJSONDepth {
+		return r.bad(lineNo, fmt.Sprintf("malformed JSON: nested deeper than %d levels", maxJSONDepth), line)
+	}
+	if err := fastjson.ValidateBytes(line); err != nil {
+		return r.bad(lineNo, "malformed JSON: "+trimJSONErr(err), line)
+	}
+	if hasSurrogateEscape(line) {
+		// Lone UTF-16 surrogates become U+FFFD, as encoding/json does; this
+		// rare path re-encodes the record through encoding/json.
+		var x any
+		if err := json.Unmarshal(line, &x); err != nil {
+			return r.bad(lineNo, "malformed JSON: "+trimJSONErr(err), line)
+		}
+		fixed, err := json.Marshal(x)
+		if err != nil {
+			return r.bad(lineNo, "malformed JSON: "+trimJSONErr(err), line)
+		}
+		line = fixed
+	}
 	v, err := r.parser.ParseBytes(line)
 	if err != nil {
 		return r.bad(lineNo, "malformed JSON: "+trimJSONErr(err), line)
@@ -329,16 +352,21 @@ func (r *jsonlReader) addLine(b *docBuilder, line []byte, lineNo int64) error {
 	if !utf8.Valid(text) {
 		return r.bad(lineNo, "invalid UTF-8 in text", line)
 	}
-	b.text.BinaryBuilder.Append(text)
 	if iv := obj.Get(r.in.IDField); iv != nil && iv.Type() != fastjson.TypeNull {
+		var id []byte
 		switch iv.Type() {
 		case fastjson.TypeString:
-			s, _ := iv.StringBytes()
-			b.id.BinaryBuilder.Append(s)
+			id, _ = iv.StringBytes()
 		default:
-			b.id.BinaryBuilder.Append(iv.MarshalTo(b.scratch[:0]))
+			id = iv.MarshalTo(b.scratch[:0])
 		}
+		if !utf8.Valid(id) {
+			return r.bad(lineNo, "invalid UTF-8 in id", line)
+		}
+		b.text.BinaryBuilder.Append(text)
+		b.id.BinaryBuilder.Append(id)
 	} else {
+		b.text.BinaryBuilder.Append(text)
 		b.scratch = append(append(b.scratch[:0], r.task.File.Path...), ':')
 		b.scratch = strconv.AppendInt(b.scratch, lineNo, 10)
 		b.id.BinaryBuilder.Append(b.scratch)
@@ -373,6 +401,55 @@ func (r *jsonlReader) addLine(b *docBuilder, line []byte, lineNo int64) error {
 	}
 	b.rows++
 	return nil
+}
+
+// maxJSONDepth bounds nesting (fastjson's own parser limit); deeper records
+// are errors, checked before validation, whose error messages grow with depth.
+const maxJSONDepth = 300
+
+// jsonDepth returns the deepest nesting of [ and { outside strings.
+func jsonDepth(line []byte) int {
+	depth, deepest := 0, 0
+	inString := false
+	for i := 0; i < len(line); i++ {
+		c := line[i]
+		if inString {
+			switch c {
+			case '\\':
+				i++
+			case '"':
+				inString = false
+			}
+			continue
+		}
+		switch c {
+		case '"':
+			inString = true
+		case '[', '{':
+			depth++
+			if depth > deepest {
+				deepest = depth
+			}
+		case ']', '}':
+			depth--
+		}
+	}
+	return deepest
+}
+
+// hasSurrogateEscape reports a \uD800-\uDFFF escape in a JSON line.
+func hasSurrogateEscape(line []byte) bool {
+	for i := bytes.Index(line, []byte(`\u`)); i >= 0 && i+3 < len(line); {
+		if (line[i+2] == 'd' || line[i+2] == 'D') && strings.IndexByte("89abcdefABCDEF", line[i+3]) >= 0 {
+			return true
+		}
+		j := bytes.Index(line[i+2:], []byte(`\u`))
+		if j < 0 {
+			return false
+		}
+		i += 2 + j
+	}
+	return false
 }
 
 func trimJSONErr(err error) string {

@@ -216,3 +216,47 @@ func TestLangStage(t *testing.T) {
 		t.Fatalf("rejected: %v", res.Stats.Rejected)
 	}
 }
+
+// TestJSONLStrictness: records fastjson alone would accept and alter are
+// error rows; lone surrogates become U+FFFD (as encoding/json); pairs decode.
+func TestJSONLStrictness(t *testing.T) {
+	dir := t.TempDir()
+	lines := []string{
+		`{"id": "pair", "text": "smile \ud83d\ude00"}`,
+		`{"id": "lone", "text": "x\ud800\u0041y"}`,
+		`{"id": "badesc", "text": "a\qb"}`,
+		"{\"id\": \"ctrl\", \"text\": \"tab\there\"}",
+		`{"id": "short", "text": "\u12"}`,
+		"{\"id\": \"bad\xffid\", \"text\": \"fine\"}",
+		`{"id": "ok", "text": "plain"}`,
+	}
+	os.WriteFile(filepath.Join(dir, "in.jsonl"), []byte(strings.Join(lines, "\n")+"\n"), 0o644)
+	res, rows := readAll(t, dir, "input: {paths: ["+dir+"/in.jsonl]}")
+	got := map[string]string{}
+	for _, r := range rows {
+		var d struct{ ID, Text string }
+		json.Unmarshal([]byte(r), &d)
+		got[d.ID] = d.Text
+	}
+	if got["pair"] != "smile 😀" || got["lone"] != "x\uFFFDAy" || got["ok"] != "plain" || len(got) != 3 {
+		t.Fatalf("kept %q", got)
+	}
+	if res.Stats.Errors["malformed_json"] != 3 || res.Stats.Errors["invalid_utf8_id"] != 1 {
+		t.Fatalf("errors %v", res.Stats.Errors)
+	}
+}
+
+// TestFolderSymlinks: symlinked files in an input folder are read; symlinked
+// folders are not followed, so a loop cannot hang the walk.
+func TestFolderSymlinks(t *testing.T) {
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "blobs"), 0o755)
+	os.MkdirAll(filepath.Join(dir, "snap", "sub"), 0o755)
+	os.WriteFile(filepath.Join(dir, "blobs", "abc"), []byte(`{"text": "via a link"}`+"\n"), 0o644)
+	os.Symlink(filepath.Join(dir, "blobs", "abc"), filepath.Join(dir, "snap", "data.jsonl"))
+	os.Symlink(filepath.Join(dir, "snap"), filepath.Join(dir, "snap", "sub", "loop"))
+	_, rows := readAll(t, t.TempDir(), "input: {paths: ["+dir+"/snap]}")
+	if len(rows) != 1 || !strings.Contains(rows[0], "via a link") {
+		t.Fatalf("rows %q", rows)
+	}
+}

@@ -96,7 +96,8 @@ func (o *shuffleObserver) Close() error {
 	if err := os.MkdirAll(o.dir, 0o755); err != nil {
 		return err
 	}
-	f, err := os.CreateTemp(o.dir, ".tmp-*")
+	removeStaleTemps(o.dir, filepath.Base(path))
+	f, err := os.CreateTemp(o.dir, "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
 		return err
 	}

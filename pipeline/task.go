@@ -207,6 +207,8 @@ func errorKind(reason string) string {
 		return "missing_text"
 	case strings.HasPrefix(reason, "text field"):
 		return "text_not_string"
+	case strings.HasPrefix(reason, "invalid UTF-8 in id"):
+		return "invalid_utf8_id"
 	case strings.HasPrefix(reason, "invalid UTF-8"):
 		return "invalid_utf8"
 	case strings.HasPrefix(reason, "not a JSON object"):

@@ -53,6 +53,7 @@ func OpenPart(dir, name string, sink SinkConfig) (*Part, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
+	removeStaleTemps(dir, name)
 	f, err := os.CreateTemp(dir, "."+name+".tmp-*")
 	if err != nil {
 		return nil, err
@@ -160,4 +161,15 @@ func (p *Part) Abort() {
 		p.f = nil
 	}
 	os.Remove(p.tmp)
+}
+
+// removeStaleTemps deletes the temporary files of dir/name left by a
+// process killed while writing it. A part, marker or stats file is only
+// written by the unit that owns it, so when that unit starts again any such
+// file is stale (and never another live writer's).
+func removeStaleTemps(dir, name string) {
+	old, _ := filepath.Glob(filepath.Join(dir, "."+name+".tmp-*"))
+	for _, f := range old {
+		os.Remove(f)
+	}
 }

@@ -60,12 +60,22 @@ func newParquetWriter(w io.Writer, schema *arrow.Schema, sink SinkConfig) (*parq
 		fields = append(fields, namedField{Node: node, name: f.Name})
 		cols = append(cols, enc)
 	}
-	pw := parquet.NewGenericWriter[any](w,
+	opts := []parquet.WriterOption{
 		parquet.NewSchema("document", orderedGroup(fields)),
 		parquet.Compression(codec),
 		parquet.CreatedBy("grist", Version, "release"),
-		parquet.PageBufferSize(1<<20),
-	)
+		parquet.PageBufferSize(1 << 20),
+	}
+	// Min/max of text columns are whole documents: written into page headers
+	// and the footer they multiply a file's size for nothing (and readers
+	// choke on megabyte-long bounds). Numbers keep their statistics.
+	for _, f := range schema.Fields() {
+		switch f.Type.ID() {
+		case arrow.STRING, arrow.LARGE_STRING, arrow.BINARY, arrow.LARGE_BINARY:
+			opts = append(opts, parquet.SkipPageBounds(f.Name), parquet.SkipPageStatistics(f.Name))
+		}
+	}
+	pw := parquet.NewGenericWriter[any](w, opts...)
 	return &parquetWriter{w: pw, cols: cols, maxRows: int64(sink.RowGroupRows), schema: schema}, nil
 }
 

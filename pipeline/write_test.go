@@ -3,6 +3,7 @@ package pipeline
 import (
 	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/apache/arrow/go/v17/arrow"
@@ -87,5 +88,50 @@ func TestParquetWriterSlicedRecords(t *testing.T) {
 	}
 	if k != len(want) {
 		t.Fatalf("read %d rows, want %d", k, len(want))
+	}
+}
+
+// TestParquetLargeDocuments: multi-megabyte texts give a file about their
+// size that Arrow's reader reads back (no statistics or bounds copying them).
+func TestParquetLargeDocuments(t *testing.T) {
+	dir := t.TempDir()
+	schema := arrow.NewSchema([]arrow.Field{{Name: "id", Type: arrow.BinaryTypes.String}, {Name: "text", Type: arrow.BinaryTypes.String}}, nil)
+	b := array.NewRecordBuilder(memory.DefaultAllocator, schema)
+	texts := []string{strings.Repeat("a", 3<<20), strings.Repeat("z", 2<<20), "short"}
+	for i, s := range texts {
+		b.Field(0).(*array.StringBuilder).Append(fmt.Sprint(i))
+		b.Field(1).(*array.StringBuilder).Append(s)
+	}
+	rec := b.NewRecord()
+	b.Release()
+	defer rec.Release()
+	part, err := OpenPart(dir, "part-00000.parquet", SinkConfig{Format: "parquet", Compression: "none", RowGroupRows: 1024})
+	if err != nil {
+		t.Fatal(err)
+	}
+	part.Write(rec)
+	infos, err := part.Commit()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if infos[0].Bytes > 6<<20 {
+		t.Fatalf("a file of 5 MB of text takes %d bytes", infos[0].Bytes)
+	}
+	tbl := readParquet(t, filepath.Join(dir, "part-00000.parquet"))
+	defer tbl.Release()
+	tr := array.NewTableReader(tbl, 0)
+	defer tr.Release()
+	k := 0
+	for tr.Next() {
+		col := tr.Record().Column(1).(*array.String)
+		for j := 0; j < col.Len(); j++ {
+			if col.Value(j) != texts[k] {
+				t.Fatalf("text %d read back with %d bytes", k, len(col.Value(j)))
+			}
+			k++
+		}
+	}
+	if k != 3 {
+		t.Fatalf("read %d rows", k)
 	}
 }

@@ -95,6 +95,9 @@ func inspectParquet(w io.Writer, path string, rows, width int, tok tokenize.Toke
 			shown++
 		}
 	}
+	if err := rr.Err(); err != nil && err != io.EOF {
+		return fmt.Errorf("%s: %v", path, err)
+	}
 	return nil
 }
 
