@@ -2,71 +2,12 @@ package filters
 
 import (
 	"fmt"
-	"reflect"
-	"strconv"
-	"strings"
+	"github.com/grist/grist/internal/tagdefaults"
 )
 
-// withDefaults fills the fields of the options struct pointed to by ptr from
-// their `default` tags, as the pipeline does; tests use it so defaults live
-// only in the tags.
-func withDefaults[T any](ptr *T) *T {
-	v := reflect.ValueOf(ptr).Elem()
-	t := v.Type()
-	for i := 0; i < t.NumField(); i++ {
-		def, ok := t.Field(i).Tag.Lookup("default")
-		if !ok || def == "" {
-			continue
-		}
-		if err := setFromString(v.Field(i), def); err != nil {
-			panic(fmt.Sprintf("%s.%s: bad default %q: %v", t.Name(), t.Field(i).Name, def, err))
-		}
-	}
-	return ptr
-}
-
-func setFromString(v reflect.Value, s string) error {
-	switch v.Kind() {
-	case reflect.Pointer:
-		nv := reflect.New(v.Type().Elem())
-		if err := setFromString(nv.Elem(), s); err != nil {
-			return err
-		}
-		v.Set(nv)
-	case reflect.Slice:
-		parts := strings.Split(s, ",")
-		sl := reflect.MakeSlice(v.Type(), len(parts), len(parts))
-		for i, p := range parts {
-			if err := setFromString(sl.Index(i), strings.TrimSpace(p)); err != nil {
-				return err
-			}
-		}
-		v.Set(sl)
-	case reflect.String:
-		v.SetString(s)
-	case reflect.Bool:
-		b, err := strconv.ParseBool(s)
-		if err != nil {
-			return err
-		}
-		v.SetBool(b)
-	case reflect.Int, reflect.Int64:
-		n, err := strconv.ParseInt(s, 0, 64)
-		if err != nil {
-			return err
-		}
-		v.SetInt(n)
-	case reflect.Float64:
-		f, err := strconv.ParseFloat(s, 64)
-		if err != nil {
-			return err
-		}
-		v.SetFloat(f)
-	default:
-		return fmt.Errorf("unsupported type %s", v.Type())
-	}
-	return nil
-}
+// withDefaults fills the options from their `default` tags, as the pipeline
+// does; tests use it so defaults live only in the tags.
+func withDefaults[T any](ptr *T) *T { return tagdefaults.Must(ptr) }
 
 // enabled reports whether an optional threshold is set; as in datatrove
 // (Python truthiness), 0 disables a rule too.

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"fmt"
+	"github.com/grist/grist/internal/tagdefaults"
 	"math"
 	"os"
 	"reflect"
@@ -80,44 +81,7 @@ func typeName(t reflect.Type) string {
 
 // ApplyDefaults sets every field of the options struct pointed to by ptr to
 // its `default` tag. Fields without a default keep their zero value.
-func ApplyDefaults(ptr any) error {
-	v := reflect.ValueOf(ptr).Elem()
-	for _, f := range Fields(ptr) {
-		if f.Default == "" {
-			continue
-		}
-		fv := v.FieldByIndex(f.index)
-		if err := setScalarString(fv, f.Default); err != nil {
-			return fmt.Errorf("bad default for %s: %w", f.Key, err)
-		}
-	}
-	return nil
-}
-
-// setScalarString parses s into v (used for defaults). Slices take a
-// comma-separated list.
-func setScalarString(v reflect.Value, s string) error {
-	if v.Kind() == reflect.Pointer {
-		nv := reflect.New(v.Type().Elem())
-		if err := setScalarString(nv.Elem(), s); err != nil {
-			return err
-		}
-		v.Set(nv)
-		return nil
-	}
-	if v.Kind() == reflect.Slice {
-		parts := strings.Split(s, ",")
-		sl := reflect.MakeSlice(v.Type(), len(parts), len(parts))
-		for i, p := range parts {
-			if err := setScalarString(sl.Index(i), strings.TrimSpace(p)); err != nil {
-				return err
-			}
-		}
-		v.Set(sl)
-		return nil
-	}
-	return parseScalar(v, s, "")
-}
+func ApplyDefaults(ptr any) error { return tagdefaults.Apply(ptr) }
 
 func parseScalar(v reflect.Value, s, tag string) error {
 	switch v.Kind() {

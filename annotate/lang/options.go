@@ -2,8 +2,7 @@ package lang
 
 import (
 	"fmt"
-	"reflect"
-	"strconv"
+	"github.com/grist/grist/internal/tagdefaults"
 	"strings"
 )
 
@@ -64,41 +63,7 @@ func (o LangOptions) Validate() error {
 	return nil
 }
 
-// withDefaults fills the zero fields of the options struct pointed to by ptr
-// from their `default` tags, as the pipeline does for keys a config leaves
-// out; tests use it so defaults live only in the tags.
-func withDefaults[T any](ptr *T) *T {
-	v := reflect.ValueOf(ptr).Elem()
-	t := v.Type()
-	for i := 0; i < t.NumField(); i++ {
-		def, ok := t.Field(i).Tag.Lookup("default")
-		if !ok || def == "" {
-			continue
-		}
-		f := v.Field(i)
-		if !f.IsZero() {
-			continue
-		}
-		var err error
-		switch f.Kind() {
-		case reflect.String:
-			f.SetString(def)
-		case reflect.Int:
-			var n int64
-			n, err = strconv.ParseInt(def, 10, 64)
-			f.SetInt(n)
-		case reflect.Float64:
-			var x float64
-			x, err = strconv.ParseFloat(def, 64)
-			f.SetFloat(x)
-		case reflect.Slice:
-			f.Set(reflect.ValueOf(strings.Split(def, ",")))
-		default:
-			err = fmt.Errorf("unsupported type %s", f.Type())
-		}
-		if err != nil {
-			panic(fmt.Sprintf("%s.%s: bad default %q: %v", t.Name(), t.Field(i).Name, def, err))
-		}
-	}
-	return ptr
-}
+// withDefaults fills the zero fields of the options from their `default`
+// tags, as the pipeline does for keys a config leaves out; tests use it so
+// defaults live only in the tags.
+func withDefaults[T any](ptr *T) *T { return tagdefaults.Must(ptr) }

@@ -3,8 +3,8 @@ package train
 import (
 	"errors"
 	"fmt"
+	"github.com/grist/grist/internal/tagdefaults"
 	"math"
-	"reflect"
 	"strconv"
 	"strings"
 )
@@ -139,47 +139,6 @@ func ParseSample(s string) (docs, bytes int64, err error) {
 	return 0, n * mul, nil
 }
 
-// withDefaults fills the fields of the options struct pointed to by ptr from
-// their `default` tags, as the pipeline does, so tests keep defaults in the tags.
-func withDefaults[T any](ptr *T) *T {
-	v := reflect.ValueOf(ptr).Elem()
-	t := v.Type()
-	for i := 0; i < t.NumField(); i++ {
-		def, ok := t.Field(i).Tag.Lookup("default")
-		if !ok || def == "" {
-			continue
-		}
-		f := v.Field(i)
-		switch f.Kind() {
-		case reflect.Slice:
-			parts := strings.Split(def, ",")
-			for j := range parts {
-				parts[j] = strings.TrimSpace(parts[j])
-			}
-			f.Set(reflect.ValueOf(parts))
-		case reflect.String:
-			f.SetString(def)
-		case reflect.Bool:
-			b, err := strconv.ParseBool(def)
-			if err != nil {
-				panic(err)
-			}
-			f.SetBool(b)
-		case reflect.Int, reflect.Int64:
-			n, err := strconv.ParseInt(def, 0, 64)
-			if err != nil {
-				panic(err)
-			}
-			f.SetInt(n)
-		case reflect.Float64:
-			x, err := strconv.ParseFloat(def, 64)
-			if err != nil {
-				panic(err)
-			}
-			f.SetFloat(x)
-		default:
-			panic("unsupported option type " + f.Type().String())
-		}
-	}
-	return ptr
-}
+// withDefaults fills the options from their `default` tags, as the pipeline
+// does, so tests keep defaults in the tags.
+func withDefaults[T any](ptr *T) *T { return tagdefaults.Must(ptr) }
