@@ -198,16 +198,11 @@ func (e *Exact) Cluster(ctx context.Context, workDir string, numTasks int, cfg C
 	st := Stats{Tasks: numTasks}
 	dir := e.dir(workDir)
 	p1 := filepath.Join(dir, "p1")
-	rows := make([]uint64, numTasks)
-	for t := 0; t < numTasks; t++ {
-		r, h, err := openRecords(taskFile(p1, t, "hash"), kindExact, t, e.fingerprint)
-		if err != nil {
-			return st, err
-		}
-		r.Close()
-		rows[t] = h.rows
-		st.Hashed += int64(h.records)
+	rows, records, err := scanTaskFiles(p1, numTasks, "hash", kindExact, e.fingerprint)
+	if err != nil {
+		return st, err
 	}
+	st.Hashed = records
 	layout, err := newTaskLayout(rows)
 	if err != nil {
 		return st, err

@@ -225,3 +225,21 @@ func removeStaleTemps(path string) {
 		os.Remove(f)
 	}
 }
+
+// scanTaskFiles checks the header of every task's phase-1 file (task, kind,
+// options fingerprint) and returns each task's row count and the total of
+// records, before phase 2 reads them.
+func scanTaskFiles(dir string, numTasks int, ext string, kind uint32, fingerprint uint64) ([]uint64, int64, error) {
+	rows := make([]uint64, numTasks)
+	var records int64
+	for t := 0; t < numTasks; t++ {
+		r, h, err := openRecords(taskFile(dir, t, ext), kind, t, fingerprint)
+		if err != nil {
+			return nil, 0, err
+		}
+		r.Close()
+		rows[t] = h.rows
+		records += int64(h.records)
+	}
+	return rows, records, nil
+}

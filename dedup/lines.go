@@ -231,14 +231,9 @@ func (l *Lines) Cluster(ctx context.Context, workDir string, numTasks int, cfg C
 	st := Stats{Tasks: numTasks}
 	dir := l.dir(workDir)
 	p1 := filepath.Join(dir, "p1")
-	rows := make([]uint64, numTasks)
-	for t := 0; t < numTasks; t++ {
-		r, h, err := openRecords(taskFile(p1, t, "spans"), kindLines, t, l.fingerprint)
-		if err != nil {
-			return st, err
-		}
-		r.Close()
-		rows[t] = h.rows
+	rows, _, err := scanTaskFiles(p1, numTasks, "spans", kindLines, l.fingerprint)
+	if err != nil {
+		return st, err
 	}
 	layout, err := newTaskLayout(rows)
 	if err != nil {

@@ -222,16 +222,11 @@ func (m *MinHash) Cluster(ctx context.Context, workDir string, numTasks int, cfg
 	st := Stats{Tasks: numTasks}
 	dir := m.dir(workDir)
 	p1 := filepath.Join(dir, "p1")
-	rows := make([]uint64, numTasks)
-	for t := 0; t < numTasks; t++ {
-		r, h, err := openRecords(taskFile(p1, t, "bands"), kindBands, t, m.fingerprint)
-		if err != nil {
-			return st, err
-		}
-		r.Close()
-		rows[t] = h.rows
-		st.Hashed += int64(h.records)
+	rows, records, err := scanTaskFiles(p1, numTasks, "bands", kindBands, m.fingerprint)
+	if err != nil {
+		return st, err
 	}
+	st.Hashed = records
 	layout, err := newTaskLayout(rows)
 	if err != nil {
 		return st, err
