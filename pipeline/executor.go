@@ -179,7 +179,7 @@ func (r *runner) prepare() error {
 		return err
 	}
 	// the config as run, for the report
-	if err := writeFileAtomic(filepath.Join(r.out, ".grist", "pipeline.yaml"), r.cfg.Raw); err != nil {
+	if err := writeSharedFileAtomic(filepath.Join(r.out, ".grist", "pipeline.yaml"), r.cfg.Raw); err != nil {
 		return err
 	}
 	r.planPhases()
@@ -293,7 +293,7 @@ func (r *runner) checkOutput() error {
 		return fmt.Errorf("cannot create %s: %v", r.work, unwrapPathErr(err))
 	}
 	b, _ := json.MarshalIndent(state, "", "  ")
-	return writeFileAtomic(statePath, b)
+	return writeSharedFileAtomic(statePath, b)
 }
 
 func isGristOutput(dir string) bool {
@@ -952,11 +952,23 @@ type ManifestInput struct {
 	Bytes int64  `json:"bytes"`
 }
 
+// writeFileAtomic writes a file that one unit of work owns: temporary files
+// of it left by a killed earlier attempt are removed first.
 func writeFileAtomic(path string, data []byte) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
 	removeStaleTemps(filepath.Dir(path), filepath.Base(path))
+	return writeSharedFileAtomic(path, data)
+}
+
+// writeSharedFileAtomic writes a file that every rank of a run writes with
+// the same content (run.json, pipeline.yaml): it must not remove the others'
+// temporary files, which may be in flight.
+func writeSharedFileAtomic(path string, data []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
 		return err
