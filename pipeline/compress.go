@@ -13,7 +13,13 @@ import (
 func decompress(r io.Reader, compression string) (io.Reader, io.Closer, error) {
 	switch compression {
 	case "gzip":
-		zr, err := gzip.NewReader(bufio.NewReaderSize(r, 1<<16))
+		br := bufio.NewReaderSize(r, 1<<16)
+		if _, err := br.Peek(1); err == io.EOF {
+			// a 0-byte .gz holds no documents: read it as an empty file
+			// (gzip itself would only say "EOF").
+			return br, closerFunc(func() error { return nil }), nil
+		}
+		zr, err := gzip.NewReader(br)
 		if err != nil {
 			return nil, nil, err
 		}

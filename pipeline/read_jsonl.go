@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -316,24 +317,24 @@ func (r *jsonlReader) addLine(b *docBuilder, line []byte, lineNo int64) error {
 		return r.bad(lineNo, fmt.Sprintf("malformed JSON: nested deeper than %d levels", maxJSONDepth), line)
 	}
 	if err := fastjson.ValidateBytes(line); err != nil {
-		return r.bad(lineNo, "malformed JSON: "+trimJSONErr(err), line)
+		return r.bad(lineNo, "malformed JSON: "+jsonErr(err, line), line)
 	}
 	if hasSurrogateEscape(line) {
 		// Lone UTF-16 surrogates become U+FFFD, as encoding/json does; this
 		// rare path re-encodes the record through encoding/json.
 		var x any
 		if err := json.Unmarshal(line, &x); err != nil {
-			return r.bad(lineNo, "malformed JSON: "+trimJSONErr(err), line)
+			return r.bad(lineNo, "malformed JSON: "+jsonErr(err, line), line)
 		}
 		fixed, err := json.Marshal(x)
 		if err != nil {
-			return r.bad(lineNo, "malformed JSON: "+trimJSONErr(err), line)
+			return r.bad(lineNo, "malformed JSON: "+jsonErr(err, line), line)
 		}
 		line = fixed
 	}
 	v, err := r.parser.ParseBytes(line)
 	if err != nil {
-		return r.bad(lineNo, "malformed JSON: "+trimJSONErr(err), line)
+		return r.bad(lineNo, "malformed JSON: "+jsonErr(err, line), line)
 	}
 	obj, err := v.Object()
 	if err != nil {
@@ -452,10 +453,35 @@ func hasSurrogateEscape(line []byte) bool {
 	return false
 }
 
-func trimJSONErr(err error) string {
+// jsonErr turns a JSON parser's error on line into one short clause with
+// the column (1-based, in bytes) where the record stops being JSON.
+// fastjson nests its causes ("cannot parse JSON: cannot parse object: ...")
+// and quotes a cut tail of the line, which gives no position; so on this
+// error path encoding/json re-reads the line for its syntax error and
+// offset, and fastjson's innermost cause is used only if it finds none.
+func jsonErr(err error, line []byte) string {
+	var se *json.SyntaxError
+	if !errors.As(err, &se) && line != nil {
+		if jerr := json.Unmarshal(line, new(json.RawMessage)); jerr != nil {
+			errors.As(jerr, &se)
+		}
+	}
+	if se != nil {
+		msg := se.Error()
+		if len(msg) > 120 {
+			msg = msg[:120] + "..."
+		}
+		return fmt.Sprintf("column %d: %s", se.Offset, msg)
+	}
 	s := err.Error()
-	if len(s) > 200 {
-		s = s[:200]
+	if i := strings.LastIndex(s, "; unparsed tail: "); i >= 0 {
+		s = s[:i]
+	}
+	if i := strings.LastIndex(s, "cannot parse "); i > 0 {
+		s = s[i:]
+	}
+	if len(s) > 120 {
+		s = s[:120] + "..."
 	}
 	return s
 }

@@ -12,7 +12,8 @@ import (
 )
 
 // textReader reads plain text: the whole file as one document (id = path),
-// or each non-empty line as one (id = path:line).
+// or each non-empty line as one (id = path:line). Blank files and lines
+// hold no document.
 type textReader struct {
 	*lineSource
 	in      InputConfig
@@ -55,6 +56,11 @@ func (r *textReader) Next() (arrow.Record, error) {
 			return nil, io.EOF
 		}
 		data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+		if len(bytes.TrimSpace(data)) == 0 {
+			// an empty or blank file holds no document, as blank lines
+			// hold none in line mode
+			return nil, io.EOF
+		}
 		if !utf8.Valid(data) {
 			if err := r.onError(BadRecord{File: r.task.File.Path, Line: 1, Reason: "invalid UTF-8 in text", Raw: head(data)}); err != nil {
 				return nil, err

@@ -15,6 +15,7 @@ import (
 	"github.com/apache/arrow/go/v17/parquet"
 	"github.com/apache/arrow/go/v17/parquet/pqarrow"
 	"github.com/klauspost/compress/zstd"
+	"github.com/valyala/fastjson"
 )
 
 // readAll runs a pipeline with no steps to JSONL and returns the rows.
@@ -258,5 +259,30 @@ func TestFolderSymlinks(t *testing.T) {
 	_, rows := readAll(t, t.TempDir(), "input: {paths: ["+dir+"/snap]}")
 	if len(rows) != 1 || !strings.Contains(rows[0], "via a link") {
 		t.Fatalf("rows %q", rows)
+	}
+}
+
+func TestJSONErrShortWithColumn(t *testing.T) {
+	long := `{"text": "abc" "` + strings.Repeat("x", 5000) + `"}`
+	cases := []struct{ line, want string }{
+		{`{"text": "x", "a": tru}`, `column 23: invalid character '}' in literal true (expecting 'e')`},
+		{`{"text": "abc" "b"}`, `column 16: invalid character '"' after object key:value pair`},
+		{`{"id": 1, "text": "unterminated`, `column 31: unexpected end of JSON input`},
+		{long, `column 16: invalid character '"' after object key:value pair`},
+	}
+	for _, c := range cases {
+		err := fastjson.ValidateBytes([]byte(c.line))
+		if err == nil {
+			t.Fatalf("%q: no error", c.line)
+		}
+		got := jsonErr(err, []byte(c.line))
+		if got != c.want {
+			t.Errorf("%.40q:\n got %s\nwant %s", c.line, got, c.want)
+		}
+	}
+	var x any
+	err := json.Unmarshal([]byte(`{"a": [1, 2,]}`), &x)
+	if got := jsonErr(err, nil); !strings.HasPrefix(got, "column 13: ") {
+		t.Errorf("encoding/json error: %s", got)
 	}
 }
