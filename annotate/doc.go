@@ -99,17 +99,19 @@
 //     word. n-grams are compared as their words concatenated WITHOUT a
 //     separator, lengths exclude separators (datatrove find_all_duplicate).
 //
-// The counts are exact. Words are numbered (equal words, equal ids); a
-// word n-gram's key is its ids packed in 64 bits when they fit, else a hash
-// of them checked id by id. A concatenation's key is a polynomial hash of
-// its bytes, computed in O(1) from prefix hashes, checked byte for byte.
-// Keys go into an open-addressing table reused across documents and
+// The counts are exact. Words are numbered in order of first occurrence
+// (equal words, equal ids). Word n-grams are numbered level by level: an
+// n-gram's key is its (n-1)-gram's number and its last word's id packed in
+// 64 bits, exact, so the n-grams for n = 2, 3, 4 cost one lookup per
+// position that may still repeat. A concatenation's key is a polynomial
+// hash of its bytes, computed in O(1) from prefix hashes, checked byte for
+// byte. Keys go into an open-addressing table reused across documents and
 // emptied in O(1) (generation stamps); a hash collision costs a probe,
 // never a wrong count. Positions that cannot repeat are not looked up at
-// all: for top n-grams, those with a word occurring once in the document
-// or, after the (n-1)-grams, with an (n-1)-gram occurring once; for
-// duplicated n-grams of at least 8 bytes, those whose first 8 bytes start
-// at no other word boundary.
+// all: for top n-grams, those whose (n-1)-gram at the same or the next
+// position occurs once (a word occurring once is a 1-gram occurring once);
+// for duplicated n-grams of at least 8 bytes, those whose first 8 bytes
+// start at no other word boundary.
 //
 // # Word cache
 //
@@ -117,7 +119,8 @@
 // documents, keyed by content (128-bit xxh3 and length) and splitter, so
 // several rules over the same text split it once. Entries are evicted first
 // in, first out within a bound on their number and span memory; a cached
-// split is exactly Splitter.Split's.
+// split is exactly Splitter.Split's. Count gives a document's number of
+// words without copying them (fineweb_quality needs no more).
 //
 // # Speed
 //
@@ -125,7 +128,14 @@
 // (byteClass); runs of ASCII letters are found 8 bytes at a time; the most
 // common ASCII chunk shapes (a word with one leading or trailing mark,
 // numbers) take a fast path that gives the general rules' tokens
-// (TestASCIIChunk, FuzzASCIIChunk check it against them).
+// (TestASCIIChunk, FuzzASCIIChunk check it against them). Line breaks
+// and ASCII code point counts are also found 8 bytes at a time (one load; a
+// bit trick per byte lane), and words of up to 8 bytes are copied for the
+// n-gram keys with one load and one store. The optimized counters are
+// checked against plain references written from the Python definitions
+// (TestSplitLinesReference, TestCountGopherLinesReference,
+// TestTrimSpaceReference, TestRepetitionReference, TestRepetitionCorpora,
+// FuzzRepetition).
 //
 // # Character classes
 //

@@ -397,10 +397,16 @@ func enInfix(s string, i int) (int, int) {
 			i++
 			continue
 		}
-		r, n := firstRune(s[i:])
-		next, nn := firstRune(s[i+n:])
-		if nn == 0 {
-			next = -1
+		// the rune here and the next one, ASCII without a call.
+		r, n := rune(s[i]), 1
+		if r >= utf8.RuneSelf {
+			r, n = firstRune(s[i:])
+		}
+		var next rune = -1
+		if i+n < len(s) {
+			if next = rune(s[i+n]); next >= utf8.RuneSelf {
+				next, _ = firstRune(s[i+n:])
+			}
 		}
 		switch {
 		case r == '.' && next == '.':

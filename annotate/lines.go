@@ -1,6 +1,7 @@
 package annotate
 
 import (
+	"math/bits"
 	"strings"
 	"unicode/utf8"
 )
@@ -9,8 +10,24 @@ import (
 // does: boundaries are \n, \r, \r\n, \v, \f, \x1c, \x1d, \x1e, \x85, U+2028
 // and U+2029; a final boundary does not start an empty line; "" has no lines.
 func SplitLines(dst []Span, text string) []Span {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
 	start := 0
 	for i := 0; i < len(text); {
+		// skip 8 bytes at a time while none is a control or non-ASCII byte
+		// (every boundary starts with one); this loop sees every byte. The
+		// lowest flagged byte of a word is a true one, so the scan resumes
+		// exactly there.
+		for i+8 <= len(text) {
+			x := load64(text, i)
+			if m := ((x-0x20*ones)&^x | x) & highs; m != 0 {
+				i += bits.TrailingZeros64(m) >> 3
+				break
+			}
+			i += 8
+		}
+		if i >= len(text) {
+			break
+		}
 		c := text[i]
 		if byteClass[c]&cLineBreak == 0 {
 			i++
@@ -99,6 +116,14 @@ func splitRuns(dst []Span, text string, s, e, min int) []Span {
 func TrimSpace(text string) (int, int) {
 	s, e := 0, len(text)
 	for s < e {
+		if c := text[s]; c < utf8.RuneSelf {
+			// ASCII by table, without a call: every line goes through here.
+			if byteClass[c]&cSpace == 0 {
+				break
+			}
+			s++
+			continue
+		}
 		r, n := firstRune(text[s:e])
 		if !IsSpace(r) {
 			break
@@ -106,6 +131,13 @@ func TrimSpace(text string) (int, int) {
 		s += n
 	}
 	for e > s {
+		if c := text[e-1]; c < utf8.RuneSelf {
+			if byteClass[c]&cSpace == 0 {
+				break
+			}
+			e--
+			continue
+		}
 		r, n := lastRune(text[s:e])
 		if !IsSpace(r) {
 			break
@@ -137,9 +169,14 @@ func TrimRightSpace(s string) string {
 func IsBlank(s string) bool {
 	for i := 0; i < len(s); {
 		r, n := rune(s[i]), 1
-		if r >= utf8.RuneSelf {
-			r, n = utf8.DecodeRuneInString(s[i:])
+		if r < utf8.RuneSelf {
+			if byteClass[r]&cSpace == 0 {
+				return false
+			}
+			i++
+			continue
 		}
+		r, n = utf8.DecodeRuneInString(s[i:])
 		if !IsSpace(r) {
 			return false
 		}
@@ -167,12 +204,28 @@ func CountGopherLines(text string, lines []Span) (GopherLineStats, []Span) {
 	st := GopherLineStats{Lines: len(lines)}
 	for _, l := range lines {
 		s := text[l.Start:l.End]
-		ls := TrimLeftSpace(s)
-		if strings.HasPrefix(ls, "•") || strings.HasPrefix(ls, "-") {
+		// ASCII whitespace is skipped by table; at a non-ASCII byte the
+		// general strip takes over (Unicode spaces, "•", "…").
+		a := 0
+		for a < len(s) && byteClass[s[a]]&cSpace != 0 {
+			a++
+		}
+		if a < len(s) && s[a] >= utf8.RuneSelf {
+			if ls := TrimLeftSpace(s[a:]); strings.HasPrefix(ls, "•") || strings.HasPrefix(ls, "-") {
+				st.Bullet++
+			}
+		} else if a < len(s) && s[a] == '-' {
 			st.Bullet++
 		}
-		rs := TrimRightSpace(s)
-		if strings.HasSuffix(rs, "...") || strings.HasSuffix(rs, "…") {
+		b := len(s)
+		for b > a && byteClass[s[b-1]]&cSpace != 0 {
+			b--
+		}
+		if b > a && s[b-1] >= utf8.RuneSelf {
+			if rs := TrimRightSpace(s[a:b]); strings.HasSuffix(rs, "...") || strings.HasSuffix(rs, "…") {
+				st.EndEllipsis++
+			}
+		} else if strings.HasSuffix(s[a:b], "...") {
 			st.EndEllipsis++
 		}
 	}

@@ -1,9 +1,13 @@
 package annotate
 
 import (
+	"math/rand/v2"
 	"os"
+	"slices"
 	"strings"
 	"testing"
+	"unicode"
+	"unicode/utf8"
 )
 
 func pieces(text string, spans []Span) string {
@@ -78,6 +82,9 @@ func FuzzSplitLines(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, text string) {
+		if got, want := SplitLines(nil, text), refSplitLines(text); !slices.Equal(got, want) {
+			t.Fatalf("%q: got %v, want %v", text, got, want)
+		}
 		prev := int32(0)
 		for _, l := range SplitLines(nil, text) {
 			if l.Start < prev || l.End < l.Start || int(l.End) > len(text) {
@@ -91,6 +98,50 @@ func FuzzSplitLines(f *testing.F) {
 	})
 }
 
+// refSplitLines is str.splitlines written plainly, rune by rune.
+func refSplitLines(text string) []Span {
+	var out []Span
+	start := 0
+	for i, r := range text {
+		if i < start {
+			continue // the \n of a \r\n
+		}
+		switch r {
+		case '\n', '\v', '\f', '\x1c', '\x1d', '\x1e', '\u0085', '\u2028', '\u2029':
+			out = append(out, Span{int32(start), int32(i)})
+			start = i + utf8.RuneLen(r)
+		case '\r':
+			out = append(out, Span{int32(start), int32(i)})
+			start = i + 1
+			if strings.HasPrefix(text[i+1:], "\n") {
+				start++
+			}
+		}
+	}
+	if start < len(text) {
+		out = append(out, Span{int32(start), int32(len(text))})
+	}
+	return out
+}
+
+// TestSplitLinesReference compares SplitLines with refSplitLines on texts
+// with every kind of boundary, tabs and non-ASCII bytes at every offset of
+// the 8-byte scan.
+func TestSplitLinesReference(t *testing.T) {
+	parts := []string{"a", "bc", "defghij", "\n", "\r", "\r\n", "\t", "\v\f", "\x1c", "\x1d\x1e", "\x1f", "\u0085", "\u00c2", "\xc2", "\xe2\x80", "\u2028", "\u2029", "\u2027", "é", "日本", " ", "\x00"}
+	rng := rand.New(rand.NewPCG(3, 4))
+	for k := 0; k < 3000; k++ {
+		var b strings.Builder
+		for n := rng.IntN(40); n > 0; n-- {
+			b.WriteString(parts[rng.IntN(len(parts))])
+		}
+		text := b.String()
+		if got, want := SplitLines(nil, text), refSplitLines(text); !slices.Equal(got, want) {
+			t.Fatalf("%q: got %v, want %v", text, got, want)
+		}
+	}
+}
+
 func BenchmarkSplitLines(b *testing.B) {
 	data, err := os.ReadFile("testdata/english.txt")
 	if err != nil {
@@ -101,5 +152,86 @@ func BenchmarkSplitLines(b *testing.B) {
 	b.SetBytes(int64(len(text)))
 	for i := 0; i < b.N; i++ {
 		ls = SplitLines(ls[:0], text)
+	}
+}
+
+// refGopherLines is CountGopherLines written plainly with Python's strip.
+func refGopherLines(text string) GopherLineStats {
+	lines := refSplitLines(text)
+	st := GopherLineStats{Lines: len(lines)}
+	for _, l := range lines {
+		s := l.Of(text)
+		ls := strings.TrimLeftFunc(s, pyIsSpace)
+		if strings.HasPrefix(ls, "•") || strings.HasPrefix(ls, "-") {
+			st.Bullet++
+		}
+		rs := strings.TrimRightFunc(s, pyIsSpace)
+		if strings.HasSuffix(rs, "...") || strings.HasSuffix(rs, "…") {
+			st.EndEllipsis++
+		}
+	}
+	st.TextHashes = strings.Count(text, "#")
+	st.TextEllipses = strings.Count(text, "...") + strings.Count(text, "…")
+	return st
+}
+
+// pyIsSpace is str.isspace for one code point.
+func pyIsSpace(r rune) bool { return unicode.IsSpace(r) || (r >= 0x1c && r <= 0x1f) }
+
+// TestCountGopherLinesReference compares CountGopherLines with the plain
+// version on lines mixing ASCII and Unicode spaces, bullets and ellipses.
+func TestCountGopherLinesReference(t *testing.T) {
+	parts := []string{"-", "•", "...", "…", ".", "a", "word", " ", "\t", "\u00a0", "\u3000", "\x1f", "\n", "\r\n", "\u2028", "é", "#"}
+	rng := rand.New(rand.NewPCG(5, 6))
+	for k := 0; k < 5000; k++ {
+		var b strings.Builder
+		for n := rng.IntN(16); n > 0; n-- {
+			b.WriteString(parts[rng.IntN(len(parts))])
+		}
+		text := b.String()
+		got, _ := CountGopherLines(text, nil)
+		if want := refGopherLines(text); got != want {
+			t.Fatalf("%q: got %+v, want %+v", text, got, want)
+		}
+	}
+}
+
+// TestTrimSpaceReference compares TrimSpace and IsBlank with
+// strings.TrimFunc over str.isspace, ASCII and Unicode spaces mixed.
+func TestTrimSpaceReference(t *testing.T) {
+	for c := 0; c < 0x80; c++ {
+		if got := byteClass[c]&cSpace != 0; got != pyIsSpace(rune(c)) {
+			t.Fatalf("byte %#x: table space %v", c, got)
+		}
+	}
+	parts := []string{" ", "\t", "\n", "\x1c", "\x1f", "\u00a0", "\u3000", "\u2028", "\u0085", "a", "é", "\xff", "."}
+	rng := rand.New(rand.NewPCG(7, 8))
+	for k := 0; k < 5000; k++ {
+		var b strings.Builder
+		for n := rng.IntN(8); n > 0; n-- {
+			b.WriteString(parts[rng.IntN(len(parts))])
+		}
+		text := b.String()
+		a, e := TrimSpace(text)
+		if want := strings.TrimFunc(text, pyIsSpace); text[a:e] != want {
+			t.Fatalf("TrimSpace(%q) = %q, want %q", text, text[a:e], want)
+		}
+		if got, want := IsBlank(text), strings.TrimFunc(text, pyIsSpace) == ""; got != want {
+			t.Fatalf("IsBlank(%q) = %v", text, got)
+		}
+	}
+}
+
+func BenchmarkCountGopherLines(b *testing.B) {
+	data, err := os.ReadFile("testdata/english.txt")
+	if err != nil {
+		b.Fatal(err)
+	}
+	text := string(data)
+	var ls []Span
+	b.SetBytes(int64(len(text)))
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		_, ls = CountGopherLines(text, ls)
 	}
 }

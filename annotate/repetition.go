@@ -71,11 +71,12 @@ func fmix64(h uint64) uint64 {
 // not safe for concurrent use (pool it).
 //
 // Most n-grams of a document are unique, and two cheap tests prove it
-// without a table lookup: an n-gram containing a word that occurs once in
-// the document occurs once (TopNGramRunes), and a concatenation of at least
-// 8 bytes whose first 8 bytes start at no other word boundary equals no
-// other concatenation (DupNGramRunes). Such positions are neither counted
-// nor remembered, which changes no result: nothing can ever match them.
+// without a table lookup: an n-gram one of whose (n-1)-grams occurs once in
+// the document occurs once (TopNGramRunes; a word occurring once is such a
+// 1-gram), and a concatenation of at least 8 bytes whose first 8 bytes
+// start at no other word boundary equals no other concatenation
+// (DupNGramRunes). Such positions are neither counted nor remembered, which
+// changes no result: nothing can ever match them.
 type Repetition struct {
 	text   string
 	words  []Span
@@ -85,18 +86,23 @@ type Repetition struct {
 	pre    []uint64 // pre[i]: polynomial hash of cat[:catOff[i]]
 	pow    []uint64 // pow[k] = polyBase^k
 	ids    []int32  // per-word id: equal words, equal ids
-	idRep  []bool   // per id: the word occurs more than once
+	idCnt  []int32  // per id: occurrences of the word
+	idPos  []int32  // per id: position of its first occurrence
 	head   []bool   // per word: the 8 bytes of cat from it also start at another word, or fewer remain
-	counts []int32  // TopNGramRunes: occurrences by first index
-	grp    []int32  // TopNGramRunes: per position, the first index of its n-gram, -1 if unique
-	topRep []bool   // per position, its topN-gram occurs more than once
-	topN   int      // the n of topRep, 0 if none
+	gram   []int32  // per position, the id of its topN-gram, -1 if that n-gram occurs once
+	gramX  []int32  // the next level's gram, being built
+	gCnt   []int32  // per gram id of the level being built: occurrences
+	gPos   []int32  // per gram id of the level being built: first position
+	topN   int      // the n of gram, 0 if none
+	topRep int      // positions of gram that are not -1
 	live   []int32  // DupNGramRunes: the positions that may repeat for liveN
 	liveN  int      // 0 if live is not computed
 	table  hashTable
 }
 
-// Reset prepares the n-gram signals for text split into words.
+// Reset prepares the n-gram signals for text split into words: it copies
+// the words into cat, computes the prefix hashes and code point counts,
+// numbers the distinct words and marks the heads.
 func (r *Repetition) Reset(text string, words []Span) {
 	r.text = text
 	r.words = words
@@ -105,92 +111,107 @@ func (r *Repetition) Reset(text string, words []Span) {
 	r.runes = grow(r.runes, nw)
 	r.catOff = grow(r.catOff, nw+1)
 	r.pre = grow(r.pre, nw+1)
+	r.ids = grow(r.ids, nw)
 	size := 0
 	for _, w := range words {
 		size += int(w.End - w.Start)
 	}
-	if cap(r.cat) < size {
-		r.cat = make([]byte, 0, size)
+	// 8 bytes of slack: short words are stored 8 bytes at a time.
+	if cap(r.cat) < size+8 {
+		r.cat = make([]byte, 0, size+8)
 	}
-	cat := r.cat[:size]
-	runes, catOff, pre := r.runes, r.catOff, r.pre
+	cat := r.cat[:size+8]
+	runes, catOff, pre, ids := r.runes[:nw], r.catOff[:nw+1], r.pre[:nw+1], r.ids[:nw]
 	pre[0] = 0
 	acc := uint64(0)
-	longest, o := 0, 0
+	o := 0
 	for k, w := range words {
 		s := text[w.Start:w.End]
+		ln := len(s)
 		catOff[k] = int32(o)
-		d := cat[o : o+len(s)]
-		o += len(s)
-		hi := byte(0)
-		for i := 0; i < len(s) && i < len(d); i++ {
-			c := s[i]
-			d[i] = c // a byte store beats a memmove call for short words
-			hi |= c
-			acc = acc*polyBase + uint64(c)
+		a := o
+		o += ln
+		n := ln
+		if ln <= 8 && int(w.Start)+8 <= len(text) {
+			// the common short word in one load and one store; the hash
+			// still takes its bytes one by one (the n-gram keys need a
+			// hash of the bytes whatever the word boundaries).
+			x := load64(text, int(w.Start)) & (1<<(8*ln) - 1)
+			binary.LittleEndian.PutUint64(cat[a:a+8], x)
+			y := x
+			for j := 0; j < ln; j++ {
+				acc = acc*polyBase + y&0xFF
+				y >>= 8
+			}
+			if x&0x8080808080808080 != 0 {
+				n = utf8.RuneCountInString(s)
+			}
+		} else {
+			d := cat[a : a+ln]
+			hi := byte(0)
+			for i := 0; i < len(s) && i < len(d); i++ {
+				c := s[i]
+				d[i] = c
+				hi |= c
+				acc = acc*polyBase + uint64(c)
+			}
+			if hi >= utf8.RuneSelf {
+				n = utf8.RuneCountInString(s)
+			}
 		}
 		pre[k+1] = acc
-		n := len(s)
-		if hi >= utf8.RuneSelf {
-			n = utf8.RuneCountInString(s)
-		}
 		runes[k] = int32(n)
-		longest = max(longest, len(s))
 	}
 	catOff[nw] = int32(o)
+	r.internWords(cat, catOff, pre, ids)
 	r.cat = cat[:o]
-	r.growPow(longest)
-	r.internWords()
 	r.markHeads()
 	r.topN, r.liveN = 0, 0
 }
 
-// internWords numbers the distinct words in order of first occurrence, so
-// that n-grams of words compare as short integer sequences, and marks the
-// ids of words that occur more than once.
-func (r *Repetition) internWords() {
+// internWords numbers the distinct words in order of first occurrence (so
+// that n-grams of words compare as integer sequences) and counts the
+// occurrences of each. cat has 8 bytes of slack.
+func (r *Repetition) internWords(cat []byte, catOff []int32, pre []uint64, ids []int32) {
+	idCnt, idPos := r.idCnt[:0], r.idPos[:0]
 	t := &r.table
-	t.reset(len(r.words))
-	r.ids = r.ids[:0]
-	r.idRep = r.idRep[:0]
-	gen := t.gen
-	cat := r.cat
-	for i := range r.words {
+	t.reset(len(ids))
+	gen, mask, slots := t.gen, t.mask, t.slots
+	for k := range ids {
+		a, b := int(catOff[k]), int(catOff[k+1])
+		ln := b - a
 		// words of up to 7 bytes are their own key (bytes and length);
 		// longer ones a hash with the top byte 0xFF, checked byte by byte.
-		a, b := int(r.catOff[i]), int(r.catOff[i+1])
 		var h uint64
-		short := b-a <= 7
+		short := ln <= 7
 		if short {
-			if a+8 <= len(cat) {
-				h = binary.LittleEndian.Uint64(cat[a:a+8]) & (1<<(8*(b-a)) - 1)
-			} else {
-				for k := b - 1; k >= a; k-- {
-					h = h<<8 | uint64(cat[k])
+			h = binary.LittleEndian.Uint64(cat[a:a+8])&(1<<(8*ln)-1) | uint64(ln)<<56
+		} else {
+			h = catKey(pre[k], pre[k+1], r.powN(ln), ln) | 0xFF<<56
+		}
+		sl := (h * 0x9E3779B97F4A7C15 >> 32) & mask
+		for {
+			e := &slots[sl]
+			if e.gen != gen {
+				*e = slot{key: h, idx: int32(k), gen: gen}
+				ids[k] = int32(len(idCnt))
+				idCnt = append(idCnt, 1)
+				idPos = append(idPos, int32(k))
+				break
+			}
+			if e.key == h {
+				j := e.idx
+				if short || string(cat[catOff[j]:catOff[j+1]]) == string(cat[a:b]) {
+					id := ids[j]
+					ids[k] = id
+					idCnt[id]++
+					break
 				}
 			}
-			h |= uint64(b-a) << 56
-		} else {
-			h = r.catKey(i, i+1) | 0xFF<<56
-		}
-		s := (h * 0x9E3779B97F4A7C15 >> 32) & t.mask
-		for {
-			sl := &t.slots[s]
-			if sl.gen != gen {
-				*sl = slot{key: h, idx: int32(i), gen: gen}
-				r.ids = append(r.ids, int32(len(r.idRep)))
-				r.idRep = append(r.idRep, false)
-				break
-			}
-			if sl.key == h && (short || string(cat[r.catOff[sl.idx]:r.catOff[sl.idx+1]]) == string(cat[a:b])) {
-				id := r.ids[sl.idx]
-				r.ids = append(r.ids, id)
-				r.idRep[id] = true
-				break
-			}
-			s = (s + 1) & t.mask
+			sl = (sl + 1) & mask
 		}
 	}
+	r.idCnt, r.idPos = idCnt, idPos
 }
 
 // markHeads sets head[i] when the 8 bytes of cat from word i also start at
@@ -259,111 +280,140 @@ func (r *Repetition) powOf(n int) uint64 {
 	return p
 }
 
-// catKey is the key of cat[catOff[i]:catOff[j]], the words i..j-1
-// concatenated.
-func (r *Repetition) catKey(i, j int) uint64 {
-	n := int(r.catOff[j] - r.catOff[i])
-	h := r.pre[j] - r.pre[i]*r.powOf(n)
-	return fmix64(h + uint64(n)*0xD6E8FEB86659FD93)
+// catKey is the key of the n bytes of cat between two word boundaries
+// whose prefix hashes are preA and preB, with pw = polyBase^n.
+func catKey(preA, preB, pw uint64, n int) uint64 {
+	return fmix64(preB - preA*pw + uint64(n)*0xD6E8FEB86659FD93)
+}
+
+// powN is polyBase^n.
+func (r *Repetition) powN(n int) uint64 {
+	if n < len(r.pow) {
+		return r.pow[n]
+	}
+	return r.powOf(n)
 }
 
 // TopNGramRunes is datatrove's find_top_duplicate over the word n-grams
 // joined by spaces: the code points of the most frequent n-gram (the first
 // seen among equals) times its count. 0 when there are fewer than n words.
 // Words have no spaces, so two joined n-grams are equal exactly when their
-// word ids are: when the n ids fit in 64 bits the packed ids are the key
-// itself, otherwise a hash of them, checked id by id.
+// words are.
+//
+// The n-grams are numbered level by level: an n-gram is its (n-1)-gram's
+// number and its last word's id, an exact 64-bit key, and it can occur
+// twice only if both of its (n-1)-grams do. n-grams that occur once get no
+// number (-1) and are never looked up again, so each level costs a lookup
+// only for the positions still repeating. Calls for n = 2, 3, 4 in turn
+// build one level each.
 func (r *Repetition) TopNGramRunes(n int) int {
-	m := len(r.words) - n + 1
+	nw := len(r.words)
+	m := nw - n + 1
 	if n <= 0 || m <= 0 {
 		return 0
 	}
-	bits := 1
-	for 1<<bits < len(r.idRep) {
-		bits++
-	}
-	exact := n*bits <= 64
-	ids, idRep := r.ids, r.idRep
-	// An n-gram can repeat only if each of its words does, and, when the
-	// (n-1)-grams are known, only if both of its (n-1)-grams do.
-	cascade := n >= 2 && r.topN == n-1
-	once := 0 // words of the window [i, i+n) that occur once
-	for _, x := range ids[:n] {
-		if !idRep[x] {
-			once++
+	if n == 1 {
+		best := 0
+		for id, c := range r.idCnt {
+			if c > r.idCnt[best] {
+				best = id
+			}
 		}
+		return r.ngramRunes(int(r.idPos[best]), 1) * int(r.idCnt[best])
 	}
+	if r.topN == 0 || r.topN >= n {
+		r.gram = grow(r.gram, nw)
+		rep := 0
+		for i, x := range r.ids {
+			if r.idCnt[x] >= 2 {
+				r.gram[i] = x
+				rep++
+			} else {
+				r.gram[i] = -1
+			}
+		}
+		r.topN, r.topRep = 1, rep
+	}
+	var pos, count int
+	for r.topN < n {
+		pos, count = r.nextGrams()
+	}
+	return r.ngramRunes(pos, n) * count
+}
+
+// nextGrams numbers the (topN+1)-grams from the topN-grams and returns the
+// first position of the most frequent one and its count.
+func (r *Repetition) nextGrams() (pos, count int) {
+	n := r.topN + 1
+	m := len(r.words) - n + 1
+	// the (n-1)-grams at i and i+1, and the last word of the n-gram at i;
+	// all of length m, so that the loop has no bound checks.
+	prev0, prev1 := r.gram[:m], r.gram[1:m+1]
+	cur := grow(r.gramX, m)[:m]
+	last := r.ids[n-1 : n-1+m]
 	t := &r.table
-	t.reset(m)
-	gen := t.gen
-	if cap(r.counts) < m {
-		r.counts = make([]int32, m)
-		r.grp = make([]int32, m)
-	}
-	counts, grp := r.counts[:m], r.grp[:m]
+	t.reset(r.topRep)
+	gen, mask, slots := t.gen, t.mask, t.slots
+	gCnt, gPos := r.gCnt[:0], r.gPos[:0]
 	best, bestCount := int32(-1), int32(0)
-	for i := 0; i < m; i++ {
-		if i > 0 {
-			if !idRep[ids[i-1]] {
-				once--
-			}
-			if !idRep[ids[i+n-1]] {
-				once++
-			}
-			if once > 0 || (cascade && !(r.topRep[i] && r.topRep[i+1])) {
-				// unique: its count stays 1 and the first n-gram (always
-				// counted) wins any tie at 1.
-				grp[i] = -1
-				continue
-			}
+	for i := range cur {
+		a, b := prev0[i], prev1[i]
+		if a < 0 || b < 0 {
+			cur[i] = -1 // one of its (n-1)-grams occurs once
+			continue
 		}
-		var key uint64
-		if exact {
-			for _, x := range ids[i : i+n] {
-				key = key<<bits | uint64(x)
-			}
-		} else {
-			key = uint64(n)
-			for _, x := range ids[i : i+n] {
-				key = (key^uint64(x))*0x9E3779B97F4A7C15 + 0x632BE59BD9B4E019
-				key ^= key >> 31
-			}
-		}
-		s := (key * 0x9E3779B97F4A7C15 >> 32) & t.mask
-		var first int32
+		key := uint64(a)<<32 | uint64(uint32(last[i]))
+		s := (key * 0x9E3779B97F4A7C15 >> 32) & mask
+		var id int32
 		for {
-			sl := &t.slots[s]
+			sl := &slots[s]
 			if sl.gen != gen {
-				*sl = slot{key: key, idx: int32(i), gen: gen}
-				first = int32(i)
-				counts[i] = 0
+				id = int32(len(gCnt))
+				*sl = slot{key: key, idx: id, gen: gen}
+				gCnt = append(gCnt, 0)
+				gPos = append(gPos, int32(i))
 				break
 			}
-			if sl.key == key && (exact || sameIDs(ids, int(sl.idx), i, n)) {
-				first = sl.idx
+			if sl.key == key {
+				id = sl.idx
 				break
 			}
-			s = (s + 1) & t.mask
+			s = (s + 1) & mask
 		}
-		grp[i] = first
-		counts[first]++
-		if c := counts[first]; c > bestCount || (c == bestCount && first < best) {
-			best, bestCount = first, c
+		cur[i] = id
+		gCnt[id]++
+		// ids grow with the first position: the smaller wins a tie.
+		if c := gCnt[id]; c > bestCount || (c == bestCount && id < best) {
+			best, bestCount = id, c
 		}
 	}
-	if cap(r.topRep) < m {
-		r.topRep = make([]bool, m)
+	rep := 0
+	for i, id := range cur {
+		if id >= 0 {
+			if gCnt[id] < 2 {
+				cur[i] = -1
+			} else {
+				rep++
+			}
+		}
 	}
-	r.topRep = r.topRep[:m]
-	for i, g := range grp {
-		r.topRep[i] = g >= 0 && counts[g] >= 2
+	r.gram, r.gramX = cur, r.gram
+	r.gCnt, r.gPos = gCnt, gPos
+	r.topN, r.topRep = n, rep
+	if bestCount < 2 {
+		return 0, 1 // all occur once: the first n-gram
 	}
-	r.topN = n
+	return int(gPos[best]), int(bestCount)
+}
+
+// ngramRunes is the code points of the n words from position p joined by
+// single spaces.
+func (r *Repetition) ngramRunes(p, n int) int {
 	runes := n - 1
-	for _, x := range r.runes[best : int(best)+n] {
+	for _, x := range r.runes[p : p+n] {
 		runes += int(x)
 	}
-	return runes * int(bestCount)
+	return runes
 }
 
 // grow returns s resized to n elements, reallocated only when too small.
@@ -372,15 +422,6 @@ func grow[T any](s []T, n int) []T {
 		return make([]T, n)
 	}
 	return s[:n]
-}
-
-func sameIDs(ids []int32, i, j, n int) bool {
-	for k := 0; k < n; k++ {
-		if ids[i+k] != ids[j+k] {
-			return false
-		}
-	}
-	return true
 }
 
 // DupNGramRunes is datatrove's find_all_duplicate: walking the word
@@ -392,49 +433,61 @@ func (r *Repetition) DupNGramRunes(n int) int {
 	if n <= 0 || m <= 0 {
 		return 0
 	}
-	off, head := r.catOff, r.head
 	if r.liveN == 0 || n < r.liveN {
 		// the positions that may repeat for n, and so for any larger n:
 		// n-grams only get longer.
+		off, head := r.catOff, r.head
 		r.live = r.live[:0]
 		for i := 0; i < m; i++ {
 			if head[i] || off[i+n]-off[i] < 8 {
 				r.live = append(r.live, int32(i))
 			}
 		}
-		r.liveN = n
 	}
+	// offsets and prefix hashes of the n-grams' first and last words, sliced
+	// so that one bound check covers the loop.
+	off0, offN := r.catOff[:m], r.catOff[n:n+m]
+	pre0, preN := r.pre[:m], r.pre[n:n+m]
+	head := r.head[:m]
+	live := r.live
 	t := &r.table
-	t.reset(m)
+	t.reset(len(live))
+	gen, mask, slots := t.gen, t.mask, t.slots
 	cat := r.cat
 	repeated := 0
 	next := 0 // the walk's next position; the positions between are unique
-	for _, p := range r.live {
+	kept := 0 // live positions that may still repeat for n, and larger n
+	for _, p := range live {
 		i := int(p)
-		if i >= m {
+		if uint(i) >= uint(m) {
 			break
 		}
-		a, b := off[i], off[i+n]
-		if i < next || (!head[i] && b-a >= 8) {
-			continue // skipped by the walk, or unique (see Repetition)
+		a, b := off0[i], offN[i]
+		if !head[i] && b-a >= 8 {
+			continue // unique (see Repetition), for any larger n too
 		}
-		h := r.catKey(i, i+n)
-		s := t.home(h)
+		live[kept] = p
+		kept++
+		if i < next {
+			continue // skipped by the walk
+		}
+		ln := int(b - a)
+		h := catKey(pre0[i], preN[i], r.powN(ln), ln)
+		s := (h ^ h>>29) & mask
 		dup := false
 		for {
-			sl := &t.slots[s]
-			if sl.gen != t.gen {
-				*sl = slot{key: h, idx: int32(i), gen: t.gen}
+			sl := &slots[s]
+			if sl.gen != gen {
+				*sl = slot{key: h, idx: int32(i), gen: gen}
 				break
 			}
 			if sl.key == h {
-				j := sl.idx
-				if string(cat[off[j]:off[j+int32(n)]]) == string(cat[a:b]) {
+				if j := sl.idx; string(cat[off0[j]:offN[j]]) == string(cat[a:b]) {
 					dup = true
 					break
 				}
 			}
-			s = (s + 1) & t.mask
+			s = (s + 1) & mask
 		}
 		next = i + 1
 		if dup {
@@ -444,6 +497,8 @@ func (r *Repetition) DupNGramRunes(n int) int {
 			next = i + n
 		}
 	}
+	r.live = live[:kept]
+	r.liveN = n
 	return repeated
 }
 

@@ -131,6 +131,24 @@ func (c *WordCache) Split(sp *Splitter, dst []Span, text, lang string) []Span {
 	return dst
 }
 
+// Count is len(c.Split(sp, scratch, text, lang)) without copying cached
+// words; the words of a split it makes are cached and returned in scratch.
+func (c *WordCache) Count(sp *Splitter, scratch []Span, text, lang string) (int, []Span) {
+	if c != nil && text != "" {
+		key := wordCacheKey{h: xxh3.HashString128(text), n: len(text), english: IsEnglish(lang)}
+		sh := &c.shards[key.h.Lo&(wordCacheShards-1)]
+		sh.mu.Lock()
+		if i, ok := sh.index[key]; ok && sh.maxEntries > 0 {
+			n := len(sh.ring[i].words)
+			sh.mu.Unlock()
+			return n, scratch
+		}
+		sh.mu.Unlock()
+	}
+	scratch = c.Split(sp, scratch[:0], text, lang)
+	return len(scratch), scratch
+}
+
 // Lookup appends the cached words of text, split with lang's splitter, to
 // dst and reports whether they were cached; it never splits.
 func (c *WordCache) Lookup(dst []Span, text, lang string) ([]Span, bool) {

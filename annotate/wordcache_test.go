@@ -155,3 +155,26 @@ func TestWordCacheClearKeepsBounds(t *testing.T) {
 		}
 	}
 }
+
+func TestWordCacheCount(t *testing.T) {
+	text := "It's 5pm, and the cat (a big one) sat."
+	want := SplitWords(nil, text, "en")
+	c := NewWordCache(16, 1<<20)
+	var sp Splitter
+	for i, cache := range []*WordCache{nil, NewWordCache(0, 0), c, c} {
+		n, scratch := cache.Count(&sp, nil, text, "")
+		if n != len(want) {
+			t.Errorf("%d: count %d, want %d", i, n, len(want))
+		}
+		// a split fills the scratch; the cache hit (the last) does not copy.
+		if hit := i == 3; hit != (len(scratch) == 0) || (!hit && !slices.Equal(scratch, want)) {
+			t.Errorf("%d: scratch %v, want %v", i, scratch, want)
+		}
+	}
+	if got, ok := c.Lookup(nil, text, "en"); !ok || !slices.Equal(got, want) {
+		t.Errorf("not cached: %v %v", ok, got)
+	}
+	if n, _ := c.Count(&sp, nil, "", ""); n != 0 {
+		t.Errorf("empty text: %d", n)
+	}
+}

@@ -129,3 +129,28 @@ func BenchmarkSplitWords(b *testing.B) {
 		ws = sp.Split(ws[:0], text, "en")
 	}
 }
+
+// TestRuneLen checks RuneLen and RuneLenAtMost against utf8.RuneCountInString
+// around the 8-byte steps, with multi-byte and invalid bytes.
+func TestRuneLen(t *testing.T) {
+	parts := []string{"a", "bcdefgh", "é", "日本", "\xff", "\xe2\x80", " ", "🙂"}
+	for k := 0; k < 2000; k++ {
+		var b strings.Builder
+		for j := 0; j < k%23; j++ {
+			b.WriteString(parts[(k*7+j*j)%len(parts)])
+		}
+		s := b.String()
+		want := utf8.RuneCountInString(s)
+		if got := RuneLen(s); got != want {
+			t.Fatalf("RuneLen(%q) = %d, want %d", s, got, want)
+		}
+		for _, lim := range []int{0, 1, want - 1, want, want + 1, 30} {
+			if lim < 0 {
+				continue
+			}
+			if got := RuneLenAtMost(s, lim); got != (want <= lim) {
+				t.Fatalf("RuneLenAtMost(%q, %d) = %v, runes %d", s, lim, got, want)
+			}
+		}
+	}
+}

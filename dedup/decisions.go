@@ -1,13 +1,15 @@
 package dedup
 
 import (
+	"context"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"sort"
+
+	"github.com/grist/grist/internal/storage"
 )
 
 // ClusterConfig holds the run-time resources of phase 2.
@@ -108,7 +110,7 @@ func (d *Decisions) Grouped() int { return len(d.recs) }
 const doneFile = "_DONE.json"
 
 func loadDecisions(dir string, task int) (*Decisions, error) {
-	if _, err := os.Stat(filepath.Join(dir, doneFile)); err != nil {
+	if _, err := statFile(storage.Join(dir, doneFile)); err != nil {
 		return nil, fmt.Errorf("dedup: phase 2 has not completed in %s: %w", dir, err)
 	}
 	path := taskFile(dir, task, "dec")
@@ -201,10 +203,12 @@ type decisionWriter struct {
 }
 
 func newDecisionWriter(dir string, layout taskLayout) (*decisionWriter, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, err
+	if !storage.IsURL(dir) {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, err
+		}
 	}
-	os.Remove(filepath.Join(dir, doneFile))
+	storage.Remove(context.Background(), storage.Join(dir, doneFile))
 	w := &decisionWriter{dir: dir, layout: layout, cur: -1}
 	return w, nil
 }
@@ -262,7 +266,7 @@ func (w *decisionWriter) finish(st Stats) error {
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(filepath.Join(w.dir, doneFile), append(raw, '\n'))
+	return writeFileAtomic(storage.Join(w.dir, doneFile), append(raw, '\n'))
 }
 
 func (w *decisionWriter) abort() {

@@ -10,6 +10,8 @@ import (
 	"sync"
 
 	"github.com/zeebo/xxh3"
+
+	"github.com/grist/grist/internal/storage"
 )
 
 // ExactDoc describes the exact-duplicate stage.
@@ -53,7 +55,7 @@ func (e *Exact) Hash(text string) xxh3.Uint128 {
 	return h
 }
 
-func (e *Exact) dir(workDir string) string { return filepath.Join(workDir, "exact") }
+func (e *Exact) dir(workDir string) string { return storage.Join(workDir, "exact") }
 
 type exactRec struct {
 	hi, lo uint64
@@ -79,7 +81,7 @@ func (e *Exact) NewTaskWriter(workDir string, task int) (*ExactTaskWriter, error
 	if task < 0 || task > maxRows {
 		return nil, fmt.Errorf("dedup: task %d out of range", task)
 	}
-	return &ExactTaskWriter{e: e, task: task, maxRow: -1, path: taskFile(filepath.Join(e.dir(workDir), "p1"), task, "hash")}, nil
+	return &ExactTaskWriter{e: e, task: task, maxRow: -1, path: taskFile(storage.Join(e.dir(workDir), "p1"), task, "hash")}, nil
 }
 
 // Add hashes one document.
@@ -197,7 +199,7 @@ func (s *taskSource) close() { s.r.Close() }
 func (e *Exact) Cluster(ctx context.Context, workDir string, numTasks int, cfg ClusterConfig) (Stats, error) {
 	st := Stats{Tasks: numTasks}
 	dir := e.dir(workDir)
-	p1 := filepath.Join(dir, "p1")
+	p1 := storage.Join(dir, "p1")
 	rows, records, err := scanTaskFiles(p1, numTasks, "hash", kindExact, e.fingerprint)
 	if err != nil {
 		return st, err
@@ -314,7 +316,7 @@ func (e *Exact) Cluster(ctx context.Context, workDir string, numTasks int, cfg C
 		decs.discard()
 		return st, err
 	}
-	dw, err := newDecisionWriter(filepath.Join(dir, "decisions"), layout)
+	dw, err := newDecisionWriter(storage.Join(dir, "decisions"), layout)
 	if err != nil {
 		return st, err
 	}
@@ -331,12 +333,21 @@ func (e *Exact) Cluster(ctx context.Context, workDir string, numTasks int, cfg C
 
 // LoadDecisions reads the phase-2 result for one task (phase 3).
 func (e *Exact) LoadDecisions(workDir string, task int) (*Decisions, error) {
-	return loadDecisions(filepath.Join(e.dir(workDir), "decisions"), task)
+	return loadDecisions(storage.Join(e.dir(workDir), "decisions"), task)
 }
 
 // newSpill creates an empty spill folder under dir (removing any left by
-// an earlier, interrupted run) and returns its remover.
+// an earlier, interrupted run) and returns its remover. When dir is on
+// object storage the spill folder is a local temporary folder: sorted runs
+// are read back many times and never shared.
 func newSpill(dir string) (*spillDir, func(), error) {
+	if storage.IsURL(dir) {
+		sdir, err := os.MkdirTemp("", "grist-spill-*")
+		if err != nil {
+			return nil, nil, err
+		}
+		return &spillDir{dir: sdir}, func() { os.RemoveAll(sdir) }, nil
+	}
 	sdir := filepath.Join(dir, "spill")
 	if err := os.RemoveAll(sdir); err != nil {
 		return nil, nil, err

@@ -2,6 +2,7 @@ package dedup
 
 import (
 	"bufio"
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -11,6 +12,8 @@ import (
 	"strconv"
 	"sync/atomic"
 	"time"
+
+	"github.com/grist/grist/internal/storage"
 )
 
 // File kinds stored in the header of every file this package writes.
@@ -56,11 +59,21 @@ func (h header) encode() []byte {
 	return b
 }
 
-// readHeader reads and checks the header of path against the expected
-// kind, task and fingerprint.
+// readHeader reads and checks the header of a local file against the
+// expected kind, task and fingerprint.
 func readHeader(f *os.File, path string, kind uint32, task int, fingerprint uint64) (header, error) {
+	st, err := f.Stat()
+	if err != nil {
+		return header{}, err
+	}
+	return readHeaderFrom(f, st.Size(), path, kind, task, fingerprint)
+}
+
+// readHeaderFrom reads and checks the header at the start of r, a file of
+// size bytes.
+func readHeaderFrom(r io.Reader, size int64, path string, kind uint32, task int, fingerprint uint64) (header, error) {
 	b := make([]byte, headerSize)
-	if _, err := io.ReadFull(f, b); err != nil {
+	if _, err := io.ReadFull(r, b); err != nil {
 		return header{}, fmt.Errorf("%s: reading header: %w", path, err)
 	}
 	le := binary.LittleEndian
@@ -80,20 +93,23 @@ func readHeader(f *os.File, path string, kind uint32, task int, fingerprint uint
 	if h.fingerprint != fingerprint {
 		return h, fmt.Errorf("%s: written with different options (fingerprint %x, want %x): rerun phase 1", path, h.fingerprint, fingerprint)
 	}
-	if st, err := f.Stat(); err == nil && uint64(st.Size()) != headerSize+h.records*uint64(h.recSize) {
-		return h, fmt.Errorf("%s: size %d does not match %d records of %d bytes: truncated file", path, st.Size(), h.records, h.recSize)
+	if uint64(size) != headerSize+h.records*uint64(h.recSize) {
+		return h, fmt.Errorf("%s: size %d does not match %d records of %d bytes: truncated file", path, size, h.records, h.recSize)
 	}
 	return h, nil
 }
 
+// taskFile names a task's file in dir, a local folder or a URL.
 func taskFile(dir string, task int, ext string) string {
-	return filepath.Join(dir, fmt.Sprintf("task-%05d.%s", task, ext))
+	return storage.Join(dir, fmt.Sprintf("task-%05d.%s", task, ext))
 }
 
 var tmpSeq atomic.Uint64
 
 // atomicFile writes path through a temporary file in the same directory,
 // renamed over path by Close; Abort removes it. The header is written last.
+// When path is on object storage the temporary file is a local one,
+// uploaded whole by Close (the header is only known at the end).
 type atomicFile struct {
 	path, tmp string
 	f         *os.File
@@ -104,11 +120,21 @@ type atomicFile struct {
 }
 
 func createAtomic(path string, hdr header) (*atomicFile, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return nil, err
+	var tmp string
+	if storage.IsURL(path) {
+		f, err := os.CreateTemp("", "grist-dedup-*")
+		if err != nil {
+			return nil, err
+		}
+		f.Close()
+		tmp = f.Name()
+	} else {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return nil, err
+		}
+		removeStaleTemps(path)
+		tmp = path + ".tmp-" + strconv.Itoa(os.Getpid()) + "-" + strconv.FormatUint(tmpSeq.Add(1), 10) + "-" + strconv.FormatInt(time.Now().UnixNano()%1e9, 10)
 	}
-	removeStaleTemps(path)
-	tmp := path + ".tmp-" + strconv.Itoa(os.Getpid()) + "-" + strconv.FormatUint(tmpSeq.Add(1), 10) + "-" + strconv.FormatInt(time.Now().UnixNano()%1e9, 10)
 	f, err := os.Create(tmp)
 	if err != nil {
 		return nil, err
@@ -141,6 +167,18 @@ func (a *atomicFile) Close() error {
 	if err == nil {
 		_, err = a.f.WriteAt(a.hdr.encode(), 0)
 	}
+	if storage.IsURL(a.path) {
+		if err == nil {
+			_, err = a.f.Seek(0, io.SeekStart)
+		}
+		if err == nil {
+			err = upload(a.path, a.f)
+		}
+		a.f.Close()
+		a.f = nil
+		os.Remove(a.tmp)
+		return err
+	}
 	if err == nil {
 		err = a.f.Sync()
 	}
@@ -157,6 +195,47 @@ func (a *atomicFile) Close() error {
 	return err
 }
 
+// upload copies r to path on object storage as one atomic upload.
+func upload(path string, r io.Reader) error {
+	w, err := storage.Create(context.Background(), path)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(w, r); err != nil {
+		w.Abort()
+		return fmt.Errorf("%s: %w", storage.Display(path), err)
+	}
+	return w.Commit()
+}
+
+// localCopy returns a local path holding the file at path: path itself when
+// it is local, else a download into the local folder dir (for random
+// access, which object storage would serve one request per read).
+func localCopy(path, dir string) (string, error) {
+	if !storage.IsURL(path) {
+		return path, nil
+	}
+	r, err := storage.Open(context.Background(), path)
+	if err != nil {
+		return "", err
+	}
+	defer r.Close()
+	f, err := os.CreateTemp(dir, "download-*-"+storage.Base(path))
+	if err != nil {
+		return "", err
+	}
+	if _, err := io.Copy(f, r); err != nil {
+		f.Close()
+		return "", fmt.Errorf("%s: %w", storage.Display(path), err)
+	}
+	return f.Name(), f.Close()
+}
+
+// statFile checks that a file exists, locally or on object storage.
+func statFile(path string) (storage.Entry, error) {
+	return storage.Stat(context.Background(), path)
+}
+
 // Abort discards the file; safe after Close.
 func (a *atomicFile) Abort() {
 	if a.f != nil {
@@ -166,8 +245,12 @@ func (a *atomicFile) Abort() {
 	}
 }
 
-// writeFileAtomic writes data to path via a temporary file and rename.
+// writeFileAtomic writes data to path via a temporary file and rename (on
+// object storage: one upload).
 func writeFileAtomic(path string, data []byte) error {
+	if storage.IsURL(path) {
+		return storage.WriteFile(context.Background(), path, data)
+	}
 	removeStaleTemps(path)
 	tmp := path + ".tmp-" + strconv.Itoa(os.Getpid()) + "-" + strconv.FormatUint(tmpSeq.Add(1), 10)
 	if err := os.WriteFile(tmp, data, 0o644); err != nil {
@@ -182,23 +265,49 @@ func writeFileAtomic(path string, data []byte) error {
 
 // recReader reads fixed-size records after a header.
 type recReader struct {
-	f    *os.File
+	f    io.Closer
+	name string
 	r    *bufio.Reader
 	buf  []byte
 	left uint64
 }
 
+// openRecords opens a file of records, local or on object storage (read
+// as one stream).
 func openRecords(path string, kind uint32, task int, fingerprint uint64) (*recReader, header, error) {
-	f, err := os.Open(path)
+	return openRecordsN(path, kind, task, fingerprint, -1)
+}
+
+// openRecordsN is openRecords reading at most n bytes (n < 0: all); with
+// n = headerSize only the header is fetched from object storage.
+func openRecordsN(path string, kind uint32, task int, fingerprint uint64, n int64) (*recReader, header, error) {
+	if !storage.IsURL(path) {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, header{}, err
+		}
+		h, err := readHeader(f, path, kind, task, fingerprint)
+		if err != nil {
+			f.Close()
+			return nil, h, err
+		}
+		return &recReader{f: f, name: path, r: bufio.NewReaderSize(f, 256<<10), buf: make([]byte, h.recSize), left: h.records}, h, nil
+	}
+	r, err := storage.OpenRange(context.Background(), path, 0, n)
 	if err != nil {
 		return nil, header{}, err
 	}
-	h, err := readHeader(f, path, kind, task, fingerprint)
+	sized, ok := r.(interface{ Size() int64 })
+	if !ok {
+		r.Close()
+		return nil, header{}, fmt.Errorf("%s: size unknown", storage.Display(path))
+	}
+	h, err := readHeaderFrom(r, sized.Size(), storage.Display(path), kind, task, fingerprint)
 	if err != nil {
-		f.Close()
+		r.Close()
 		return nil, h, err
 	}
-	return &recReader{f: f, r: bufio.NewReaderSize(f, 256<<10), buf: make([]byte, h.recSize), left: h.records}, h, nil
+	return &recReader{f: r, name: storage.Display(path), r: bufio.NewReaderSize(r, 256<<10), buf: make([]byte, h.recSize), left: h.records}, h, nil
 }
 
 // next returns the next record's bytes (valid until the next call), or nil
@@ -208,7 +317,7 @@ func (r *recReader) next() ([]byte, error) {
 		return nil, nil
 	}
 	if _, err := io.ReadFull(r.r, r.buf); err != nil {
-		return nil, fmt.Errorf("%s: %w", r.f.Name(), err)
+		return nil, fmt.Errorf("%s: %w", r.name, err)
 	}
 	r.left--
 	return r.buf, nil
@@ -220,6 +329,9 @@ func (r *recReader) Close() error { return r.f.Close() }
 // was killed while writing it. A file is only ever written by the one unit
 // that owns it, so any such file is stale when that unit starts again.
 func removeStaleTemps(path string) {
+	if storage.IsURL(path) {
+		return // an unfinished upload is never visible
+	}
 	old, _ := filepath.Glob(path + ".tmp-*")
 	for _, f := range old {
 		os.Remove(f)
@@ -233,7 +345,7 @@ func scanTaskFiles(dir string, numTasks int, ext string, kind uint32, fingerprin
 	rows := make([]uint64, numTasks)
 	var records int64
 	for t := 0; t < numTasks; t++ {
-		r, h, err := openRecords(taskFile(dir, t, ext), kind, t, fingerprint)
+		r, h, err := openRecordsN(taskFile(dir, t, ext), kind, t, fingerprint, headerSize)
 		if err != nil {
 			return nil, 0, err
 		}

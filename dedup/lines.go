@@ -6,7 +6,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -14,6 +13,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/zeebo/xxh3"
+
+	"github.com/grist/grist/internal/storage"
 )
 
 // LinesDoc describes the dedup_lines stage.
@@ -73,7 +74,7 @@ func NewLines(opts LinesOptions) (*Lines, error) {
 	return l, nil
 }
 
-func (l *Lines) dir(workDir string) string { return filepath.Join(workDir, "lines") }
+func (l *Lines) dir(workDir string) string { return storage.Join(workDir, "lines") }
 
 // splitUnits appends the [start,end) byte ranges of the units of text:
 // lines including their "\n", or sentences including trailing whitespace.
@@ -176,7 +177,7 @@ func (l *Lines) NewTaskWriter(workDir string, task int) (*LinesTaskWriter, error
 	if task < 0 || task > maxRows {
 		return nil, fmt.Errorf("dedup: task %d out of range", task)
 	}
-	f, err := createAtomic(taskFile(filepath.Join(l.dir(workDir), "p1"), task, "spans"),
+	f, err := createAtomic(taskFile(storage.Join(l.dir(workDir), "p1"), task, "spans"),
 		header{kind: kindLines, task: uint32(task), recSize: 16, fingerprint: l.fingerprint})
 	if err != nil {
 		return nil, err
@@ -230,7 +231,7 @@ var gpCodec = codec[uint64]{
 func (l *Lines) Cluster(ctx context.Context, workDir string, numTasks int, cfg ClusterConfig) (Stats, error) {
 	st := Stats{Tasks: numTasks}
 	dir := l.dir(workDir)
-	p1 := filepath.Join(dir, "p1")
+	p1 := storage.Join(dir, "p1")
 	rows, _, err := scanTaskFiles(p1, numTasks, "spans", kindLines, l.fingerprint)
 	if err != nil {
 		return st, err
@@ -289,7 +290,7 @@ func (l *Lines) Cluster(ctx context.Context, workDir string, numTasks int, cfg C
 		return st, err
 	}
 	st.SpillRuns = sd.runs.Load()
-	ddir := filepath.Join(dir, "decisions")
+	ddir := storage.Join(dir, "decisions")
 	dw, err := newDecisionWriter(ddir, layout)
 	if err != nil {
 		return st, err
@@ -337,7 +338,7 @@ type LineDecisions struct {
 
 // LoadDecisions reads the phase-2 result for one task (phase 3).
 func (l *Lines) LoadDecisions(workDir string, task int) (*LineDecisions, error) {
-	d, err := loadDecisions(filepath.Join(l.dir(workDir), "decisions"), task)
+	d, err := loadDecisions(storage.Join(l.dir(workDir), "decisions"), task)
 	if err != nil {
 		return nil, err
 	}

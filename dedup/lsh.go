@@ -6,17 +6,18 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"path/filepath"
 	"slices"
 	"sync"
 	"sync/atomic"
+
+	"github.com/grist/grist/internal/storage"
 )
 
 // maxVerifyCompare bounds how many earlier members of a band group a
 // document is compared with when verification is on.
 const maxVerifyCompare = 32
 
-func (m *MinHash) dir(workDir string) string { return filepath.Join(workDir, "minhash") }
+func (m *MinHash) dir(workDir string) string { return storage.Join(workDir, "minhash") }
 
 // MinHashTaskWriter writes the phase-1 files of one task: band keys
 // (task-NNNNN.bands: row u32 + Buckets x u64 per document with a signature)
@@ -43,7 +44,7 @@ func (m *MinHash) NewTaskWriter(workDir string, task int) (*MinHashTaskWriter, e
 	if task < 0 || task > maxRows {
 		return nil, fmt.Errorf("dedup: task %d out of range", task)
 	}
-	p1 := filepath.Join(m.dir(workDir), "p1")
+	p1 := storage.Join(m.dir(workDir), "p1")
 	w := &MinHashTaskWriter{m: m, task: task, maxRow: -1,
 		brec: make([]byte, 4+8*m.opts.Buckets), srec: make([]byte, 8*m.k)}
 	var err error
@@ -221,7 +222,7 @@ func sortBandRecs(a []bandRec) {
 func (m *MinHash) Cluster(ctx context.Context, workDir string, numTasks int, cfg ClusterConfig) (Stats, error) {
 	st := Stats{Tasks: numTasks}
 	dir := m.dir(workDir)
-	p1 := filepath.Join(dir, "p1")
+	p1 := storage.Join(dir, "p1")
 	rows, records, err := scanTaskFiles(p1, numTasks, "bands", kindBands, m.fingerprint)
 	if err != nil {
 		return st, err
@@ -247,7 +248,10 @@ func (m *MinHash) Cluster(ctx context.Context, workDir string, numTasks int, cfg
 			}
 		}()
 		for t := 0; t < numTasks; t++ {
-			path := taskFile(p1, t, "sigs")
+			path, err := localCopy(taskFile(p1, t, "sigs"), sd.dir)
+			if err != nil {
+				return st, err
+			}
 			f, err := os.Open(path)
 			if err != nil {
 				return st, err
@@ -352,7 +356,7 @@ func (m *MinHash) Cluster(ctx context.Context, workDir string, numTasks int, cfg
 		size[uf.find(g)]++
 	}
 	cid := make([]uint32, n)
-	dw, err := newDecisionWriter(filepath.Join(dir, "decisions"), layout)
+	dw, err := newDecisionWriter(storage.Join(dir, "decisions"), layout)
 	if err != nil {
 		return st, err
 	}
@@ -457,7 +461,7 @@ func (l *linker) flush() error {
 
 // LoadDecisions reads the phase-2 result for one task (phase 3).
 func (m *MinHash) LoadDecisions(workDir string, task int) (*Decisions, error) {
-	return loadDecisions(filepath.Join(m.dir(workDir), "decisions"), task)
+	return loadDecisions(storage.Join(m.dir(workDir), "decisions"), task)
 }
 
 // CandidateProbability is the LSH S-curve: the probability that two

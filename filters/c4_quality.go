@@ -116,8 +116,8 @@ func (c *C4Quality) ApplyLang(text, lang string, sig []float64) (Result, error) 
 	for _, p := range pieces {
 		a, b := annotate.TrimSpace(p.Of(text))
 		raw := p.Of(text)[a:b]
-		words, tooLong := fields(raw, o.MaxWordLength)
-		if tooLong {
+		// no word can have more code points than the line has bytes.
+		if o.MaxWordLength != -1 && len(raw) > o.MaxWordLength && hasLongField(raw, o.MaxWordLength) {
 			continue
 		}
 		ln := raw
@@ -128,7 +128,9 @@ func (c *C4Quality) ApplyLang(text, lang string, sig []float64) (Result, error) 
 		if o.FilterNoTerminalPunct && (!hasTerminalPunct(ln) || strings.HasSuffix(ln, "...")) {
 			continue
 		}
-		if words < o.MinWordsPerLine {
+		// the words are counted before citation removal, as in datatrove;
+		// only whether there are enough matters.
+		if o.MinWordsPerLine > 0 && countFields(raw, o.MinWordsPerLine) < o.MinWordsPerLine {
 			continue
 		}
 		lower = asciiLower(lower[:0], ln)
@@ -191,14 +193,9 @@ func (c *C4Quality) ApplyLang(text, lang string, sig []float64) (Result, error) 
 	return Result{Text: string(cleaned), Rewritten: true}, nil
 }
 
-// fields counts the whitespace-separated words of s (Python's str.split())
-// and reports whether one is longer than maxLen code points (maxLen -1: never).
-func fields(s string, maxLen int) (n int, tooLong bool) {
-	if maxLen == -1 || len(s) <= maxLen {
-		// no word can have more code points than s has bytes.
-		return countFields(s), false
-	}
-	in := false
+// hasLongField reports whether a whitespace-separated word of s (Python's
+// str.split()) is longer than maxLen code points.
+func hasLongField(s string, maxLen int) bool {
 	runes := 0
 	for i := 0; i < len(s); {
 		r, size := rune(s[i]), 1
@@ -207,24 +204,18 @@ func fields(s string, maxLen int) (n int, tooLong bool) {
 		}
 		i += size
 		if annotate.IsSpace(r) {
-			in = false
+			runes = 0
 			continue
 		}
-		if !in {
-			in = true
-			n++
-			runes = 0
-		}
-		runes++
-		if runes > maxLen {
-			tooLong = true
+		if runes++; runes > maxLen {
+			return true
 		}
 	}
-	return n, tooLong
+	return false
 }
 
-// countFields is len(s.split()).
-func countFields(s string) int {
+// countFields is min(len(s.split()), limit): it stops at the limit-th word.
+func countFields(s string, limit int) int {
 	n := 0
 	in := false
 	for i := 0; i < len(s); {
@@ -239,7 +230,9 @@ func countFields(s string) int {
 			i += size
 		}
 		if !space && !in {
-			n++
+			if n++; n >= limit {
+				return n
+			}
 		}
 		in = !space
 	}

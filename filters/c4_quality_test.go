@@ -109,3 +109,27 @@ func TestC4QualitySentenceMode(t *testing.T) {
 func BenchmarkC4Quality(b *testing.B) {
 	benchFilter(b, newC4Quality(b, nil))
 }
+
+func TestC4WordCounts(t *testing.T) {
+	for _, tc := range []struct {
+		s            string
+		limit, count int
+		maxLen       int
+		long         bool
+	}{
+		{"", 3, 0, 2, false},
+		{"one two three four", 3, 3, 5, false},
+		{"one two three four", 10, 4, 4, true},
+		{"  a\u00a0b\x1cc  ", 10, 3, 1, false},
+		{"héééé x", 10, 2, 4, true},
+		{"héééé x", 10, 2, 5, false},
+		{"\u3000\u3000", 1, 0, 0, false},
+	} {
+		if got := countFields(tc.s, tc.limit); got != tc.count {
+			t.Errorf("countFields(%q, %d) = %d, want %d", tc.s, tc.limit, got, tc.count)
+		}
+		if got := hasLongField(tc.s, tc.maxLen); got != tc.long {
+			t.Errorf("hasLongField(%q, %d) = %v, want %v", tc.s, tc.maxLen, got, tc.long)
+		}
+	}
+}

@@ -110,7 +110,7 @@ func (f *FineWebQuality) ApplyLang(text, lang string, sig []float64) (Result, er
 		if f.endsWithStop(line) {
 			punct++
 		}
-		if annotate.RuneLen(line) <= f.o.ShortLineLength {
+		if annotate.RuneLenAtMost(line, f.o.ShortLineLength) {
 			short++
 		}
 	}
@@ -123,12 +123,13 @@ func (f *FineWebQuality) ApplyLang(text, lang string, sig []float64) (Result, er
 	}
 	_, dupChars := s.rep.Duplicates(text, lines)
 	newlines := strings.Count(text, "\n")
-	s.words = annotate.SharedWords.Split(&s.split, s.words[:0], text, lang)
+	var nw int
+	nw, s.words = annotate.SharedWords.Count(&s.split, s.words[:0], text, lang)
 
 	punctR := ratio(punct, len(lines))
 	shortR := ratio(short, len(lines))
 	dupR := ratio(dupChars, annotate.RuneLen(text)-newlines)
-	listR := ratio(newlines, len(s.words))
+	listR := ratio(newlines, nw)
 	sig[0], sig[1], sig[2], sig[3] = punctR, shortR, dupR, listR
 
 	o := &f.o

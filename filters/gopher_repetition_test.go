@@ -2,8 +2,11 @@ package filters
 
 import (
 	"math"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/grist/grist/annotate"
 )
 
 func newGopherRepetition(t testing.TB, edit func(o *GopherRepetitionOptions)) *GopherRepetition {
@@ -88,4 +91,20 @@ func TestGopherRepetitionSignals(t *testing.T) {
 
 func BenchmarkGopherRepetition(b *testing.B) {
 	benchFilter(b, newGopherRepetition(b, nil))
+}
+
+// TestSharedWordsFilled checks that the first word-splitting filter leaves
+// the document's words in annotate.SharedWords for the others (a Lookup
+// hits, with the words of a fresh split), whichever filter comes first.
+func TestSharedWordsFilled(t *testing.T) {
+	text := strings.Repeat("I am a solo traveller, and it's 5pm. ", 20) + textLF1
+	want := annotate.SplitWords(nil, text, "en")
+	for _, f := range []Filter{newGopherQuality(t, nil), newGopherRepetition(t, nil), newFineWeb(t, nil)} {
+		annotate.SharedWords.Clear()
+		f.Apply(text, make([]float64, len(f.Signals())))
+		got, ok := annotate.SharedWords.Lookup(nil, text, "")
+		if !ok || !slices.Equal(got, want) {
+			t.Errorf("%T: cached %v (%d words, want %d)", f, ok, len(got), len(want))
+		}
+	}
 }

@@ -5,8 +5,6 @@ import (
 
 	"compress/gzip"
 	"context"
-	"github.com/apache/arrow/go/v17/arrow"
-	"github.com/apache/arrow/go/v17/arrow/memory"
 	"io"
 	"os"
 	"path/filepath"
@@ -81,69 +79,27 @@ func BenchmarkJSONLGzToParquet(b *testing.B) { benchRun(b, "format: parquet") }
 // BenchmarkJSONLGzToJSONLGz is the same to gzipped JSONL.
 func BenchmarkJSONLGzToJSONLGz(b *testing.B) { benchRun(b, "format: jsonl, compression: gzip") }
 
-// BenchmarkTokenizePack measures the tokenize stage alone and followed by
-// the pack stage (bestfit, AR rows of 2048) on the same batches, in memory,
-// one goroutine: what packing adds to tokenization.
+// BenchmarkTokenizePack measures what packing adds to tokenization: the
+// tokenize step alone and followed by the pack step, driven as the executor
+// drives them (see tokenizePackBench), on the same batches (the first 8 MB of
+// documents), one goroutine, garbage collection included. ar: o200k_base with
+// EOS, bestfit AR rows of 2048; mlm: configs/mlm.yaml's WordPiece tokenizer,
+// bestfit MLM rows of 512, whole words, dupe_factor 1. Besides ns/op it
+// reports CPU time per pass and tokens per CPU-second (per core); paired
+// alternates the two and reports pack-overhead-%; pack is the pack step alone
+// on batches tokenized beforehand (run with -cpu 1).
 func BenchmarkTokenizePack(b *testing.B) {
 	p, _ := benchCorpus(b)
-	dir := b.TempDir()
-	cfg, err := ParseConfig("bench.yaml", []byte("input: {paths: ["+p+"]}\nsteps:\n  - tokenize: {tokenizer: o200k_base, add_eos: true}\n  - pack: {seq_len: 2048}\noutput: {path: "+dir+"}\n"))
-	if err != nil {
-		b.Fatal(err)
+	wp := filepath.Join("..", "configs", "tokenizers", "wordpiece-sample.json")
+	for _, c := range []struct{ name, tokenize, pack string }{
+		{"ar", "{tokenizer: o200k_base, add_eos: true}", "{seq_len: 2048}"},
+		{"mlm", "{tokenizer: " + wp + "}", "{seq_len: 512, examples: mlm, mask_prob: 0.15, whole_word: true, dupe_factor: 1, seed: 7}"},
+	} {
+		tp := newTokenizePackBench(b, p, c.tokenize, c.pack, 8<<20)
+		b.Run(c.name+"/tokenize", func(b *testing.B) { tp.run(b, false) })
+		b.Run(c.name+"/tokenize+pack", func(b *testing.B) { tp.run(b, true) })
+		b.Run(c.name+"/paired", tp.paired)
+		b.Run(c.name+"/pack", tp.packOnly)
+		tp.release()
 	}
-	// the first 8 MB of documents, as batches
-	r := &runner{cfg: cfg, mem: memory.DefaultAllocator, opts: RunOptions{FaultTask: -1, WorldSize: 1}, out: dir, work: filepath.Join(dir, ".grist")}
-	if err := r.prepare(); err != nil {
-		b.Fatal(err)
-	}
-	t := &Task{Spec: r.tasks[0], Mem: r.mem, r: r, stats: NewStats(cfg.Plan)}
-	src, err := r.openSource(context.Background(), r.phases[0], t)
-	if err != nil {
-		b.Fatal(err)
-	}
-	var batches []arrow.Record
-	var size int64
-	for size < 8<<20 {
-		rec, err := src.Next()
-		if err != nil {
-			break
-		}
-		batches = append(batches, rec)
-		size += TextBytes(rec)
-	}
-	src.Close()
-	run := func(b *testing.B, withPack bool) {
-		b.SetBytes(size)
-		var tokens int64
-		for i := 0; i < b.N; i++ {
-			pt, err := r.stages[1].(TaskStager).StartTask(t)
-			if err != nil {
-				b.Fatal(err)
-			}
-			for _, rec := range batches {
-				rec.Retain()
-				out, err := r.stages[0].Process(context.Background(), t, rec)
-				rec.Release()
-				if err != nil {
-					b.Fatal(err)
-				}
-				if withPack {
-					ex, err := pt.Process(context.Background(), t, out)
-					if err != nil {
-						b.Fatal(err)
-					}
-					ex.Release()
-				}
-				out.Release()
-			}
-			last, _ := pt.Finish(context.Background(), t)
-			if last != nil {
-				last.Release()
-			}
-		}
-		tokens = t.stats.Stages[0].Counters["tokens"] / int64(b.N)
-		b.ReportMetric(float64(tokens)*float64(b.N)/b.Elapsed().Seconds(), "tokens/s")
-	}
-	b.Run("tokenize", func(b *testing.B) { run(b, false) })
-	b.Run("tokenize+pack", func(b *testing.B) { run(b, true) })
 }

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -12,6 +13,8 @@ import (
 	"sort"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/grist/grist/internal/storage"
 )
 
 // InputConfig says where documents come from and how to read them.
@@ -226,17 +229,18 @@ func (d *decoder) checkInputs(top map[string][2]*yaml.Node, cfg *Config) {
 			at = paths.Content[i]
 		}
 		m, err := globAll(p)
+		shown := storage.Display(p)
 		if err != nil {
-			d.errorf(at, fmt.Sprintf("input.paths[%d]", i), "%s: %v", p, err)
+			d.errorf(at, fmt.Sprintf("input.paths[%d]", i), "%s: %v", shown, unwrapPathErr(err))
 			continue
 		}
 		if len(m) == 0 {
-			d.errorf(at, fmt.Sprintf("input.paths[%d]", i), "%s: no file matches", p)
+			d.errorf(at, fmt.Sprintf("input.paths[%d]", i), "%s: no file matches", shown)
 			continue
 		}
 		if len(m) == 1 {
-			if _, err := os.Stat(m[0]); err != nil {
-				d.errorf(at, fmt.Sprintf("input.paths[%d]", i), "%s: %v", p, unwrapPathErr(err))
+			if _, err := storage.Stat(context.Background(), m[0]); err != nil {
+				d.errorf(at, fmt.Sprintf("input.paths[%d]", i), "%s: %v", shown, unwrapPathErr(err))
 			}
 		}
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/apache/arrow/go/v17/arrow/ipc"
 	"github.com/apache/arrow/go/v17/arrow/memory"
 
+	"github.com/grist/grist/internal/storage"
 	"github.com/grist/grist/tokenize/pack"
 )
 
@@ -118,7 +119,7 @@ func Run(ctx context.Context, cfg *Config, opts RunOptions) (*Result, error) {
 	}
 	r.work = cfg.WorkDir
 	if r.work == "" {
-		r.work = filepath.Join(r.out, ".grist")
+		r.work = storage.Join(r.out, ".grist")
 	}
 	if cfg.Rejected != nil {
 		r.rejectedDir = rebase(cfg.Rejected.Path, cfg.Output.Path, r.out)
@@ -179,11 +180,15 @@ func (r *runner) prepare() error {
 		return err
 	}
 	// the config as run, for the report
-	if err := writeSharedFileAtomic(filepath.Join(r.out, ".grist", "pipeline.yaml"), r.cfg.Raw); err != nil {
+	if err := writeSharedFileAtomic(storage.Join(r.out, ".grist", "pipeline.yaml"), r.cfg.Raw); err != nil {
 		return err
 	}
 	r.planPhases()
 	for _, sc := range r.cfg.Plan {
+		// the shuffle keeps its barrier data with local file calls
+		if sc.Spec.Name == "shuffle" && storage.IsURL(r.work) {
+			return userErr("%s: %s keeps its data in a local folder: set work_dir to a local or shared path when the output (%s) is on object storage", r.cfg.File, sc.Name, storage.Display(r.out))
+		}
 		if _, ok := sc.Options.(*TrainTokenizerOptions); ok && (r.opts.Resume || r.opts.WorldSize > 1 || r.opts.Phase != "") {
 			return userErr("%s: %s sees every document only in one complete run: it cannot run with --resume, --phase or ranks", r.cfg.File, sc.Name)
 		}
@@ -218,11 +223,11 @@ func (r *runner) prepare() error {
 // rebase moves a sink folder that lives inside the configured output folder
 // to the same place inside the output folder given with -o.
 func rebase(p, cfgOut, out string) string {
-	rel, err := filepath.Rel(filepath.Clean(cfgOut), filepath.Clean(p))
-	if cfgOut == "" || err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+	rel, ok := storage.Rel(cfgOut, p)
+	if cfgOut == "" || !ok {
 		return p
 	}
-	return filepath.Join(out, rel)
+	return storage.Join(out, rel)
 }
 
 func (r *runner) planPhases() {
@@ -249,11 +254,15 @@ type runState struct {
 
 func (r *runner) checkOutput() error {
 	state := runState{ConfigHash: r.cfg.Hash(), Tasks: len(r.tasks), Version: Version}
-	statePath := filepath.Join(r.work, "run.json")
-	prev, err := os.ReadFile(statePath)
+	ctx := context.Background()
+	statePath := storage.Join(r.work, "run.json")
+	prev, err := storage.ReadFile(ctx, statePath)
 	hasRun := err == nil
+	if err != nil && !storage.IsNotExist(err) && storage.IsURL(statePath) {
+		return fmt.Errorf("%s: %v", storage.Display(statePath), unwrapPathErr(err))
+	}
 	nonEmpty := false
-	if ents, err := os.ReadDir(r.out); err == nil && len(ents) > 0 {
+	if ents, err := storage.List(ctx, r.out, false); err == nil && len(ents) > 0 {
 		nonEmpty = true
 	}
 	switch {
@@ -264,19 +273,19 @@ func (r *runner) checkOutput() error {
 		owned := []string{r.work, r.rejectedDir, r.errorsDir}
 		for _, d := range []string{r.out, r.rejectedDir, r.errorsDir} {
 			if d != "" && isGristOutputOrEmpty(d, owned) {
-				if err := os.RemoveAll(d); err != nil {
+				if err := storage.RemoveAll(ctx, d); err != nil {
 					return err
 				}
 			}
 		}
 		if r.cfg.WorkDir != "" {
-			os.RemoveAll(r.work)
+			storage.RemoveAll(ctx, r.work)
 		}
 	case r.opts.Resume:
 		if hasRun {
 			var ps runState
 			if err := json.Unmarshal(prev, &ps); err != nil {
-				return fmt.Errorf("%s: %v", statePath, err)
+				return fmt.Errorf("%s: %v", storage.Display(statePath), err)
 			}
 			if ps.ConfigHash != state.ConfigHash || ps.Tasks != state.Tasks {
 				return userErr("cannot resume in %s: the config or the inputs changed since that run started (use --overwrite to start again)", r.out)
@@ -289,8 +298,10 @@ func (r *runner) checkOutput() error {
 			return userErr("output %s is not empty: use --resume to continue that run or --overwrite to replace it", r.out)
 		}
 	}
-	if err := os.MkdirAll(r.work, 0o755); err != nil {
-		return fmt.Errorf("cannot create %s: %v", r.work, unwrapPathErr(err))
+	if !storage.IsURL(r.work) {
+		if err := os.MkdirAll(r.work, 0o755); err != nil {
+			return fmt.Errorf("cannot create %s: %v", r.work, unwrapPathErr(err))
+		}
 	}
 	b, _ := json.MarshalIndent(state, "", "  ")
 	return writeSharedFileAtomic(statePath, b)
@@ -298,7 +309,7 @@ func (r *runner) checkOutput() error {
 
 func isGristOutput(dir string) bool {
 	for _, f := range []string{".grist", "manifest.json"} {
-		if _, err := os.Stat(filepath.Join(dir, f)); err == nil {
+		if exists(storage.Join(dir, f)) {
 			return true
 		}
 	}
@@ -308,18 +319,21 @@ func isGristOutput(dir string) bool {
 // isGristOutputOrEmpty: a folder we may clear on --overwrite: it holds only
 // part files, manifests and grist work data.
 func isGristOutputOrEmpty(dir string, owned []string) bool {
-	ents, err := os.ReadDir(dir)
+	if !exists(dir) {
+		return false
+	}
+	ents, err := storage.List(context.Background(), dir, false)
 	if err != nil {
 		return false
 	}
 next:
 	for _, e := range ents {
-		n := e.Name()
+		n := e.Name
 		if n == ".grist" || n == "manifest.json" || n == "stats.json" || n == "report.html" {
 			continue
 		}
 		for _, o := range owned {
-			if o != "" && filepath.Clean(filepath.Join(dir, n)) == filepath.Clean(o) {
+			if o != "" && storage.Display(storage.Join(dir, n)) == storage.Display(storage.Join(o)) {
 				continue next
 			}
 		}
@@ -336,20 +350,21 @@ next:
 
 func (r *runner) markerPath(p, task int) string {
 	if task < 0 {
-		return filepath.Join(r.work, "markers", fmt.Sprintf("p%d", p), "global.done")
+		return storage.Join(r.work, "markers", fmt.Sprintf("p%d", p), "global.done")
 	}
-	return filepath.Join(r.work, "markers", fmt.Sprintf("p%d", p), fmt.Sprintf("task-%05d.done", task))
+	return storage.Join(r.work, "markers", fmt.Sprintf("p%d", p), fmt.Sprintf("task-%05d.done", task))
 }
 
 func (r *runner) statsPath(p, task int) string {
-	return filepath.Join(r.work, "stats", fmt.Sprintf("p%d", p), fmt.Sprintf("task-%05d.json", task))
+	return storage.Join(r.work, "stats", fmt.Sprintf("p%d", p), fmt.Sprintf("task-%05d.json", task))
 }
 
 func (r *runner) interPath(p, task int) string {
-	return filepath.Join(r.work, "data", fmt.Sprintf("p%d", p), fmt.Sprintf("task-%05d.arrow", task))
+	return storage.Join(r.work, "data", fmt.Sprintf("p%d", p), fmt.Sprintf("task-%05d.arrow", task))
 }
 
-func exists(p string) bool { _, err := os.Stat(p); return err == nil }
+// exists reports whether a file or folder exists (locally or in a bucket).
+func exists(p string) bool { return storage.Exists(context.Background(), p) }
 
 // runPhases runs every phase this rank can run. It returns a non-empty note
 // when the run cannot complete in this process (other ranks not done).
@@ -466,7 +481,7 @@ func (r *runner) phaseDone(ph phase) bool {
 }
 
 func (r *runner) barrierDir(step int) string {
-	return filepath.Join(r.work, "barrier", fmt.Sprintf("step-%02d-%s", step, r.cfg.Plan[step].Name))
+	return storage.Join(r.work, "barrier", fmt.Sprintf("step-%02d-%s", step, r.cfg.Plan[step].Name))
 }
 
 func (r *runner) runTaskPhase(ctx context.Context, ph phase) error {
@@ -817,7 +832,7 @@ func (r *runner) finish(wall time.Duration) (*Stats, *Manifest, error) {
 	}
 	for _, ph := range r.phases {
 		if ph.global {
-			b, err := os.ReadFile(r.markerPath(ph.index, -1))
+			b, err := storage.ReadFile(context.Background(), r.markerPath(ph.index, -1))
 			if err != nil {
 				return nil, nil, err
 			}
@@ -831,7 +846,7 @@ func (r *runner) finish(wall time.Duration) (*Stats, *Manifest, error) {
 			continue
 		}
 		for _, t := range r.tasks {
-			b, err := os.ReadFile(r.statsPath(ph.index, t.Index))
+			b, err := storage.ReadFile(context.Background(), r.statsPath(ph.index, t.Index))
 			if err != nil {
 				return nil, nil, fmt.Errorf("stats of task %d: %v", t.Index, err)
 			}
@@ -840,7 +855,7 @@ func (r *runner) finish(wall time.Duration) (*Stats, *Manifest, error) {
 				return nil, nil, fmt.Errorf("%s: %v", r.statsPath(ph.index, t.Index), err)
 			}
 			total.Merge(&s)
-			mb, err := os.ReadFile(r.markerPath(ph.index, t.Index))
+			mb, err := storage.ReadFile(context.Background(), r.markerPath(ph.index, t.Index))
 			if err != nil {
 				return nil, nil, err
 			}
@@ -883,16 +898,16 @@ func (r *runner) finish(wall time.Duration) (*Stats, *Manifest, error) {
 	total.Seconds = wall.Seconds()
 	total.PeakRSS, total.CPUSeconds = processUsage()
 	sb, _ := json.MarshalIndent(total, "", "  ")
-	if err := writeFileAtomic(filepath.Join(r.out, "stats.json"), append(sb, '\n')); err != nil {
+	if err := writeFileAtomic(storage.Join(r.out, "stats.json"), append(sb, '\n')); err != nil {
 		return nil, nil, err
 	}
 	mb, _ := json.MarshalIndent(man, "", "  ")
-	if err := writeFileAtomic(filepath.Join(r.out, "manifest.json"), append(mb, '\n')); err != nil {
+	if err := writeFileAtomic(storage.Join(r.out, "manifest.json"), append(mb, '\n')); err != nil {
 		return nil, nil, err
 	}
 	// Rows kept between phases are no longer needed once the manifest is
 	// written; markers and stats stay for --resume and status.
-	if err := os.RemoveAll(filepath.Join(r.work, "data")); err != nil {
+	if err := storage.RemoveAll(context.Background(), storage.Join(r.work, "data")); err != nil {
 		return nil, nil, err
 	}
 	return total, man, nil
@@ -955,10 +970,7 @@ type ManifestInput struct {
 // writeFileAtomic writes a file that one unit of work owns: temporary files
 // of it left by a killed earlier attempt are removed first.
 func writeFileAtomic(path string, data []byte) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	removeStaleTemps(filepath.Dir(path), filepath.Base(path))
+	storage.RemoveStaleTemps(path)
 	return writeSharedFileAtomic(path, data)
 }
 
@@ -966,43 +978,13 @@ func writeFileAtomic(path string, data []byte) error {
 // the same content (run.json, pipeline.yaml): it must not remove the others'
 // temporary files, which may be in flight.
 func writeSharedFileAtomic(path string, data []byte) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		os.Remove(f.Name())
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		os.Remove(f.Name())
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	if err := f.Chmod(0o644); err != nil {
-		f.Close()
-		os.Remove(f.Name())
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(f.Name())
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	if err := os.Rename(f.Name(), path); err != nil {
-		os.Remove(f.Name())
-		return err
-	}
-	return nil
+	return storage.WriteFile(context.Background(), path, data)
 }
 
 // interWriter keeps a task's rows between phases as an Arrow IPC file.
 type interWriter struct {
 	path string
-	f    *os.File
+	f    storage.Writer
 	w    *ipc.FileWriter
 }
 
@@ -1010,21 +992,38 @@ func newInterWriter(path string) *interWriter { return &interWriter{path: path} 
 
 func (w *interWriter) write(rec arrow.Record) error {
 	if w.w == nil {
-		if err := os.MkdirAll(filepath.Dir(w.path), 0o755); err != nil {
-			return err
-		}
-		removeStaleTemps(filepath.Dir(w.path), filepath.Base(w.path))
-		f, err := os.CreateTemp(filepath.Dir(w.path), "."+filepath.Base(w.path)+".tmp-*")
+		storage.RemoveStaleTemps(w.path)
+		f, err := storage.Create(context.Background(), w.path)
 		if err != nil {
 			return err
 		}
 		w.f = f
-		w.w, err = ipc.NewFileWriter(f, ipc.WithSchema(rec.Schema()), ipc.WithZstd())
+		w.w, err = ipc.NewFileWriter(&appendSeeker{w: f}, ipc.WithSchema(rec.Schema()), ipc.WithZstd())
 		if err != nil {
 			return err
 		}
 	}
 	return w.w.Write(rec)
+}
+
+// appendSeeker gives an append-only writer the Seek that Arrow's IPC file
+// writer asks for: its current position, nothing else.
+type appendSeeker struct {
+	w io.Writer
+	n int64
+}
+
+func (a *appendSeeker) Write(b []byte) (int, error) {
+	n, err := a.w.Write(b)
+	a.n += int64(n)
+	return n, err
+}
+
+func (a *appendSeeker) Seek(off int64, whence int) (int64, error) {
+	if (whence == io.SeekCurrent && off == 0) || (whence == io.SeekStart && off == a.n) {
+		return a.n, nil
+	}
+	return a.n, errors.New("append-only writer: cannot seek")
 }
 
 func (w *interWriter) commit() error {
@@ -1035,50 +1034,38 @@ func (w *interWriter) commit() error {
 	if err := w.w.Close(); err != nil {
 		return err
 	}
-	if err := w.f.Sync(); err != nil {
-		return err
-	}
-	if err := w.f.Chmod(0o644); err != nil {
-		return err
-	}
-	if err := w.f.Close(); err != nil {
-		return err
-	}
-	name := w.f.Name()
+	f := w.f
 	w.f = nil
-	return os.Rename(name, w.path)
+	return f.Commit()
 }
 
 func (w *interWriter) abort() {
 	if w.f != nil {
-		w.f.Close()
-		os.Remove(w.f.Name())
+		w.f.Abort()
+		w.f = nil
 	}
 }
 
 type interReader struct {
-	f *os.File
+	f storage.ReaderAt
 	r *ipc.FileReader
 	i int
 }
 
+// openInter reads a task's rows kept between phases, with ranged reads
+// (the file is not downloaded whole from object storage).
 func openInter(path string, mem memory.Allocator) (Reader, error) {
-	f, err := os.Open(path)
+	f, err := storage.OpenAt(context.Background(), path)
 	if err != nil {
 		return nil, err
 	}
-	st, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return nil, err
-	}
-	if st.Size() == 0 {
+	if f.Size() == 0 {
 		return &interReader{f: f}, nil
 	}
-	r, err := ipc.NewFileReader(f, ipc.WithAllocator(mem))
+	r, err := ipc.NewFileReader(io.NewSectionReader(f, 0, f.Size()), ipc.WithAllocator(mem))
 	if err != nil {
 		f.Close()
-		return nil, fmt.Errorf("%s: %v", path, err)
+		return nil, fmt.Errorf("%s: %v", storage.Display(path), err)
 	}
 	return &interReader{f: f, r: r}, nil
 }

@@ -1,20 +1,36 @@
 package pipeline
 
 import (
+	"context"
 	"fmt"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/grist/grist/internal/storage"
 )
 
 // InputFile is one file to read.
 type InputFile struct {
-	Path        string // as given or found (relative paths stay relative)
+	// Path is the file as given or found (relative paths stay relative); a
+	// URL without its query (endpoint and other settings), as ids, error
+	// rows and manifests show it.
+	Path        string
 	Size        int64
 	Format      string // jsonl, text, parquet
 	Compression string // gzip, zstd or "" (from the extension)
+	loc         string // where to open it when not Path: a URL with its query
+}
+
+// Location is where the file is opened: Path, or the full URL.
+func (f InputFile) Location() string {
+	if f.loc != "" {
+		return f.loc
+	}
+	return f.Path
 }
 
 // TaskSpec is one unit of input: a whole file, a line-aligned byte range of
@@ -33,7 +49,10 @@ func ExpandInputs(in InputConfig) ([]InputFile, error) {
 	seen := map[string]bool{}
 	var files []InputFile
 	add := func(p string, size int64) error {
-		clean := filepath.Clean(p)
+		clean, loc := filepath.Clean(p), ""
+		if storage.IsURL(p) {
+			clean, loc = storage.Display(p), p
+		}
 		if seen[clean] {
 			return nil
 		}
@@ -42,10 +61,16 @@ func ExpandInputs(in InputConfig) ([]InputFile, error) {
 			return nil // folders and globs skip files of unknown kinds
 		}
 		seen[clean] = true
-		files = append(files, InputFile{Path: clean, Size: size, Format: format, Compression: comp})
+		files = append(files, InputFile{Path: clean, Size: size, Format: format, Compression: comp, loc: loc})
 		return nil
 	}
 	for _, p := range in.Paths {
+		if storage.IsURL(p) {
+			if err := expandURL(p, in.Format, add); err != nil {
+				return nil, err
+			}
+			continue
+		}
 		matches, err := globAll(p)
 		if err != nil {
 			return nil, fmt.Errorf("input %s: %v", p, err)
@@ -110,8 +135,140 @@ func ExpandInputs(in InputConfig) ([]InputFile, error) {
 	return files, nil
 }
 
+// expandURL resolves an object storage input: an object, a folder (every
+// object under the prefix, hidden names skipped as on disk) or a glob (the
+// objects under the glob's literal prefix that match it).
+func expandURL(p, forced string, add func(string, int64) error) error {
+	ctx := context.Background()
+	shown := storage.Display(p)
+	matches, err := globURL(ctx, p)
+	if err != nil {
+		return fmt.Errorf("input %s: %v", shown, unwrapPathErr(err))
+	}
+	if matches == nil {
+		st, err := storage.Stat(ctx, p)
+		if err != nil {
+			if storage.IsNotExist(err) {
+				return fmt.Errorf("input %s: no such file or no file matches", shown)
+			}
+			return fmt.Errorf("input %s: %v", shown, unwrapPathErr(err))
+		}
+		if !st.IsDir {
+			if format, _ := detectFormat(shown, forced); format == "" {
+				return fmt.Errorf("input %s: unknown format (use .jsonl, .txt or .parquet, optionally .gz/.zst, or set input.format)", shown)
+			}
+			return add(p, st.Size)
+		}
+		ents, err := storage.List(ctx, p, true)
+		if err != nil {
+			return fmt.Errorf("input %s: %v", shown, unwrapPathErr(err))
+		}
+		for _, e := range ents {
+			if hiddenPath(e.Name) {
+				continue
+			}
+			if err := add(storage.Join(p, e.Name), e.Size); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if len(matches) == 0 {
+		return fmt.Errorf("input %s: no such file or no file matches", shown)
+	}
+	for _, m := range matches {
+		if err := add(m.Name, m.Size); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// globURL expands a glob in a URL ("**" matches any number of folders); nil
+// when the URL holds no glob.
+func globURL(ctx context.Context, pattern string) ([]storage.Entry, error) {
+	base, query, _ := strings.Cut(pattern, "?")
+	scheme, rest, _ := strings.Cut(base, "://")
+	host, pat, _ := strings.Cut(rest, "/")
+	if !strings.ContainsAny(pat, "*?[") {
+		return nil, nil
+	}
+	// the folder before the first glob character is listed
+	lit := pat[:strings.IndexAny(pat, "*?[")]
+	dir := ""
+	if i := strings.LastIndex(lit, "/"); i >= 0 {
+		dir = lit[:i]
+	}
+	root := scheme + "://" + host
+	if dir != "" {
+		root += "/" + dir
+	}
+	if query != "" {
+		root += "?" + query
+	}
+	ents, err := storage.List(ctx, root, true)
+	if err != nil {
+		return nil, err
+	}
+	rel := strings.TrimPrefix(strings.TrimPrefix(pat, dir), "/")
+	out := []storage.Entry{}
+	for _, e := range ents {
+		if globMatch(rel, e.Name) {
+			out = append(out, storage.Entry{Name: storage.Join(root, e.Name), Size: e.Size})
+		}
+	}
+	return out, nil
+}
+
+// globMatch matches a "/"-separated name against a glob where "**" stands
+// for any number of folders, as globAll does on disk.
+func globMatch(pattern, name string) bool {
+	if !strings.Contains(pattern, "**") {
+		ok, _ := path.Match(pattern, name)
+		return ok
+	}
+	pre, post, _ := strings.Cut(pattern, "**")
+	pre = strings.TrimSuffix(pre, "/")
+	if pre != "" {
+		if !strings.HasPrefix(name, pre+"/") {
+			return false
+		}
+		name = name[len(pre)+1:]
+	}
+	post = strings.TrimPrefix(post, "/")
+	if post == "" {
+		return true
+	}
+	if ok, _ := path.Match(post, path.Base(name)); ok {
+		return true
+	}
+	ok, _ := path.Match(post, name)
+	return ok
+}
+
+// hiddenPath: a name with an element starting with "." (skipped in folders).
+func hiddenPath(rel string) bool {
+	for _, e := range strings.Split(rel, "/") {
+		if strings.HasPrefix(e, ".") {
+			return true
+		}
+	}
+	return false
+}
+
 // globAll expands a glob; "**" matches any number of folders.
 func globAll(pattern string) ([]string, error) {
+	if storage.IsURL(pattern) {
+		ents, err := globURL(context.Background(), pattern)
+		if ents == nil && err == nil {
+			return []string{pattern}, nil
+		}
+		out := make([]string, len(ents))
+		for i, e := range ents {
+			out[i] = e.Name
+		}
+		return out, err
+	}
 	if !strings.Contains(pattern, "**") {
 		if !strings.ContainsAny(pattern, "*?[") {
 			return []string{pattern}, nil
@@ -146,7 +303,7 @@ func globAll(pattern string) ([]string, error) {
 // detectFormat maps a file name to (format, compression); forced is
 // input.format ("auto" to detect).
 func detectFormat(path, forced string) (string, string) {
-	name := strings.ToLower(filepath.Base(path))
+	name := strings.ToLower(storage.Base(path))
 	comp := ""
 	switch {
 	case strings.HasSuffix(name, ".gz"):
@@ -186,7 +343,7 @@ func PlanTasks(files []InputFile, in InputConfig) ([]TaskSpec, error) {
 				tasks = append(tasks, TaskSpec{Index: len(tasks), File: f, Start: start, End: end})
 			}
 		case f.Format == "parquet":
-			groups, err := parquetRowGroupSplits(f.Path, in.SplitBytes)
+			groups, err := parquetRowGroupSplits(f.Location(), in.SplitBytes)
 			if err != nil {
 				return nil, err
 			}

@@ -3,12 +3,12 @@ package pipeline
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -17,6 +17,8 @@ import (
 	"github.com/apache/arrow/go/v17/arrow/array"
 	"github.com/apache/arrow/go/v17/arrow/memory"
 	"github.com/valyala/fastjson"
+
+	"github.com/grist/grist/internal/storage"
 )
 
 // Reader yields document batches of one task. Next returns io.EOF at the end.
@@ -56,7 +58,7 @@ func (c counter) Read(p []byte) (int, error) {
 // file, or the lines that start inside a byte range of an uncompressed one.
 type lineSource struct {
 	task     TaskSpec
-	file     *os.File
+	file     io.Closer
 	closer   io.Closer
 	br       *bufio.Reader
 	pos      int64 // byte offset of the next line start (uncompressed ranges)
@@ -73,26 +75,31 @@ func (e *lineTooLongError) Error() string {
 	return fmt.Sprintf("document of %d bytes is larger than input.max_doc_bytes", e.size)
 }
 
+// openLines opens a task's file as a stream (a local file or an object
+// read from the task's first line on).
 func openLines(t TaskSpec, in InputConfig, progress *int64) (*lineSource, error) {
-	f, err := os.Open(t.File.Path)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %v", t.File.Path, unwrapPathErr(err))
-	}
-	r := &lineSource{task: t, file: f, line: 1, maxBytes: in.MaxDocBytes}
+	ctx := context.Background()
+	loc := t.File.Location()
+	r := &lineSource{task: t, line: 1, maxBytes: in.MaxDocBytes}
 	if t.Start > 0 {
 		// A task owns the lines that start inside [Start, End): skip the line
 		// that straddles Start, and count the lines before it for ids.
-		line, pos, err := lineAt(f, t.Start)
+		ra, err := storage.OpenAt(ctx, loc)
 		if err != nil {
-			f.Close()
+			return nil, fmt.Errorf("%s: %v", t.File.Path, unwrapPathErr(err))
+		}
+		line, pos, err := lineAt(ra, t.Start)
+		ra.Close()
+		if err != nil {
 			return nil, fmt.Errorf("%s: %v", t.File.Path, err)
 		}
 		r.line, r.pos = line, pos
-		if _, err := f.Seek(pos, io.SeekStart); err != nil {
-			f.Close()
-			return nil, err
-		}
 	}
+	f, err := storage.OpenRange(ctx, loc, r.pos, -1)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", t.File.Path, unwrapPathErr(err))
+	}
+	r.file = f
 	dec, closer, err := decompress(counter{f, progress}, t.File.Compression)
 	if err != nil {
 		f.Close()
@@ -142,7 +149,7 @@ func newJSONLReader(t TaskSpec, in InputConfig, mem memory.Allocator, progress *
 
 // lineAt returns the 1-based number and byte offset of the first line that
 // starts at or after off.
-func lineAt(f *os.File, off int64) (int64, int64, error) {
+func lineAt(f io.ReaderAt, off int64) (int64, int64, error) {
 	buf := make([]byte, 1<<20)
 	var lines int64
 	var pos int64

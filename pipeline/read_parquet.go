@@ -12,14 +12,39 @@ import (
 	"github.com/apache/arrow/go/v17/arrow/memory"
 	"github.com/apache/arrow/go/v17/parquet/file"
 	"github.com/apache/arrow/go/v17/parquet/pqarrow"
+
+	"github.com/grist/grist/internal/storage"
 )
 
-// parquetRowGroupSplits groups consecutive row groups into tasks of about
-// splitBytes (uncompressed) each.
-func parquetRowGroupSplits(path string, splitBytes int64) ([][2]int64, error) {
-	r, err := file.OpenParquetFile(path, false)
+// rangeFile is a file read with ranged reads (the Parquet reader's footer
+// and column chunks): on object storage nothing is downloaded whole.
+type rangeFile struct {
+	*io.SectionReader
+	f storage.ReaderAt
+}
+
+func (r rangeFile) Close() error { return r.f.Close() }
+
+// openParquet opens a local or remote Parquet file for ranged reads.
+func openParquet(loc string) (*file.Reader, error) {
+	ra, err := storage.OpenAt(context.Background(), loc)
 	if err != nil {
-		return nil, fmt.Errorf("%s: not a readable Parquet file: %v", path, err)
+		return nil, fmt.Errorf("%s: not a readable Parquet file: %v", storage.Display(loc), unwrapPathErr(err))
+	}
+	pf, err := file.NewParquetReader(rangeFile{io.NewSectionReader(ra, 0, ra.Size()), ra})
+	if err != nil {
+		ra.Close()
+		return nil, fmt.Errorf("%s: not a readable Parquet file: %v", storage.Display(loc), err)
+	}
+	return pf, nil
+}
+
+// parquetRowGroupSplits groups consecutive row groups of the file at loc
+// (a path or URL) into tasks of about splitBytes (uncompressed) each.
+func parquetRowGroupSplits(loc string, splitBytes int64) ([][2]int64, error) {
+	r, err := openParquet(loc)
+	if err != nil {
+		return nil, err
 	}
 	defer r.Close()
 	var out [][2]int64
@@ -55,9 +80,9 @@ type parquetReader struct {
 }
 
 func newParquetReader(ctx context.Context, t TaskSpec, in InputConfig, mem memory.Allocator, progress *int64, onError ErrorFunc) (Reader, error) {
-	pf, err := file.OpenParquetFile(t.File.Path, false)
+	pf, err := openParquet(t.File.Location())
 	if err != nil {
-		return nil, fmt.Errorf("%s: not a readable Parquet file: %v", t.File.Path, err)
+		return nil, err
 	}
 	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: int64(in.BatchSize)}, mem)
 	if err != nil {

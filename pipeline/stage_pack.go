@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"fmt"
+	"sync"
 
 	"github.com/apache/arrow/go/v17/arrow"
 	"github.com/apache/arrow/go/v17/arrow/array"
@@ -48,6 +49,11 @@ type packStage struct {
 	o    pack.PackOptions
 	toks pack.Tokens
 	tok  tokenize.Tokenizer
+	// free holds the instances of finished tasks for the next tasks: a
+	// packer's buffers grow to a round's size once per worker, not per task.
+	// (A sync.Pool would drop them at every garbage collection.)
+	mu   sync.Mutex
+	free []*packTask
 }
 
 func newPackStage(opts any, env *Env) (Stage, error) {
@@ -104,140 +110,43 @@ func exampleSchema(examples string) *arrow.Schema {
 	}, nil)
 }
 
+// StartTask takes a packer and its column buffers from the stage's free list
+// (or makes them): buffers grown by one task serve the next without growing.
 func (s *packStage) StartTask(t *Task) (TaskStage, error) {
-	ts := &packTask{s: s, schema: exampleSchema(s.o.Examples), mem: t.Mem}
-	ts.cols = make([]listCol, ts.schema.NumFields())
-	for i, f := range ts.schema.Fields() {
-		ts.cols[i] = newListCol(f.Type.(*arrow.ListType).Elem().ID() == arrow.INT8, 64*s.o.SeqLen)
+	var pt *packTask
+	s.mu.Lock()
+	if n := len(s.free); n > 0 {
+		pt = s.free[n-1]
+		s.free = s.free[:n-1]
 	}
-	p, err := pack.NewPacker(s.o, s.toks, ts.emit)
-	if err != nil {
-		return nil, err
+	s.mu.Unlock()
+	if pt == nil {
+		pt = &packTask{s: s, cols: newExampleColumns(s.o)}
+		p, err := pack.NewPacker(s.o, s.toks, pt.emit)
+		if err != nil {
+			return nil, err
+		}
+		pt.p = p
+	} else {
+		pt.p.Reset()
+		pt.cols.reset()
+		pt.docs = 0
 	}
-	p.SetStream(uint64(t.Index()))
-	ts.p = p
-	return ts, nil
+	pt.p.SetStream(uint64(t.Index()))
+	pt.mem = t.Mem
+	return pt, nil
 }
 
 type packTask struct {
-	s      *packStage
-	p      *pack.Packer
-	schema *arrow.Schema
-	mem    memory.Allocator
-	cols   []listCol
-	rows   int
-	docs   int
-	ones   []int8
-}
-
-// listCol accumulates one list column in fixed-size slabs (reused from
-// batch to batch, never grown and copied) and offsets; array() copies the
-// values once into an Arrow buffer.
-type listCol struct {
-	i32   [][]int32
-	i8    [][]int8
-	n     int // values held
-	offs  []int32
-	slab  int
-	elem8 bool
-}
-
-func newListCol(elem8 bool, slab int) listCol {
-	return listCol{elem8: elem8, slab: slab, offs: make([]int32, 1, 257)}
-}
-
-func (c *listCol) addI32(v []int32) {
-	for len(v) > 0 {
-		if len(c.i32) == 0 || len(c.i32[len(c.i32)-1]) == cap(c.i32[len(c.i32)-1]) {
-			c.i32 = append(c.i32, make([]int32, 0, c.slab))
-		}
-		last := &c.i32[len(c.i32)-1]
-		k := min(len(v), cap(*last)-len(*last))
-		*last = append(*last, v[:k]...)
-		v = v[k:]
-		c.n += k
-	}
-	c.offs = append(c.offs, int32(c.n))
-}
-
-func (c *listCol) addI8(v []int8) {
-	for len(v) > 0 {
-		if len(c.i8) == 0 || len(c.i8[len(c.i8)-1]) == cap(c.i8[len(c.i8)-1]) {
-			c.i8 = append(c.i8, make([]int8, 0, c.slab))
-		}
-		last := &c.i8[len(c.i8)-1]
-		k := min(len(v), cap(*last)-len(*last))
-		*last = append(*last, v[:k]...)
-		v = v[k:]
-		c.n += k
-	}
-	c.offs = append(c.offs, int32(c.n))
-}
-
-// array builds the list array and resets the column for the next batch,
-// keeping its slabs.
-func (c *listCol) array(mem memory.Allocator, typ arrow.DataType) arrow.Array {
-	var values arrow.Array
-	if c.elem8 {
-		b := array.NewInt8Builder(mem)
-		b.Reserve(c.n)
-		for _, s := range c.i8 {
-			b.AppendValues(s, nil)
-		}
-		values = b.NewArray()
-		b.Release()
-		for i := range c.i8 {
-			c.i8[i] = c.i8[i][:0]
-		}
-		c.i8 = c.i8[:0:len(c.i8)]
-	} else {
-		b := array.NewInt32Builder(mem)
-		b.Reserve(c.n)
-		for _, s := range c.i32 {
-			b.AppendValues(s, nil)
-		}
-		values = b.NewArray()
-		b.Release()
-		for i := range c.i32 {
-			c.i32[i] = c.i32[i][:0]
-		}
-		c.i32 = c.i32[:0:len(c.i32)]
-	}
-	ob := array.NewInt32Builder(mem)
-	ob.AppendValues(c.offs, nil)
-	offs := ob.NewInt32Array()
-	ob.Release()
-	data := array.NewData(typ, len(c.offs)-1, []*memory.Buffer{nil, offs.Data().Buffers()[1]}, []arrow.ArrayData{values.Data()}, 0, 0)
-	out := array.NewListData(data)
-	data.Release()
-	values.Release()
-	offs.Release()
-	c.offs, c.n = c.offs[:1], 0
-	return out
+	s    *packStage
+	p    *pack.Packer
+	mem  memory.Allocator
+	cols *exampleColumns
+	docs int
 }
 
 func (pt *packTask) emit(e *pack.Example) error {
-	n := len(e.InputIDs)
-	mask := e.AttentionMask
-	if mask == nil {
-		for len(pt.ones) < n {
-			pt.ones = append(pt.ones, 1)
-		}
-		mask = pt.ones[:n] // no padding: all ones
-	}
-	if pt.s.o.Examples == pack.ExamplesMLM {
-		pt.cols[0].addI32(e.InputIDs)
-		pt.cols[1].addI8(mask)
-		pt.cols[2].addI8(e.SpecialTokensMask)
-		pt.cols[3].addI32(e.Labels)
-	} else {
-		pt.cols[0].addI32(e.InputIDs)
-		pt.cols[1].addI32(e.Labels)
-		pt.cols[2].addI32(e.PositionIDs)
-		pt.cols[3].addI32(e.SeqLens)
-		pt.cols[4].addI8(mask)
-	}
-	pt.rows++
+	pt.cols.add(e)
 	return nil
 }
 
@@ -302,20 +211,7 @@ func (pt *packTask) Process(ctx context.Context, t *Task, rec arrow.Record) (arr
 	}
 	t.stats.Written += int64(n)
 	t.stats.WrittenBytes += TextBytes(rec)
-	return pt.take(), nil
-}
-
-func (pt *packTask) take() arrow.Record {
-	cols := make([]arrow.Array, len(pt.cols))
-	for i := range pt.cols {
-		cols[i] = pt.cols[i].array(pt.mem, pt.schema.Field(i).Type)
-	}
-	rec := array.NewRecord(pt.schema, cols, int64(pt.rows))
-	for _, c := range cols {
-		c.Release()
-	}
-	pt.rows = 0
-	return rec
+	return pt.cols.take(pt.mem), nil
 }
 
 // Finish flushes the last rows and records the packing statistics.
@@ -333,5 +229,10 @@ func (pt *packTask) Finish(ctx context.Context, t *Task) (arrow.Record, error) {
 			t.Count(k, v)
 		}
 	}
-	return pt.take(), nil
+	rec := pt.cols.take(pt.mem)
+	// the executor is done with this instance
+	pt.s.mu.Lock()
+	pt.s.free = append(pt.s.free, pt)
+	pt.s.mu.Unlock()
+	return rec, nil
 }

@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -10,6 +11,7 @@ import (
 	"github.com/apache/arrow/go/v17/arrow"
 	"github.com/apache/arrow/go/v17/arrow/memory"
 
+	"github.com/grist/grist/internal/storage"
 	"github.com/grist/grist/tokenize/train"
 )
 
@@ -75,7 +77,12 @@ func (s *trainStage) FinishRun(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	files, err := m.Save(s.o.Output)
+	var files []string
+	if storage.IsURL(s.o.Output) {
+		files, err = saveModelTo(ctx, m, s.o)
+	} else {
+		files, err = m.Save(s.o.Output)
+	}
 	if err != nil {
 		return err
 	}
@@ -83,6 +90,39 @@ func (s *trainStage) FinishRun(ctx context.Context) error {
 		s.logf("train_tokenizer: %d tokens from %d documents, wrote %v", len(m.Vocab()), m.Stats.Docs, files)
 	}
 	return nil
+}
+
+// saveModelTo writes the files Model.Save writes into an object storage
+// folder, each one upload.
+func saveModelTo(ctx context.Context, m *train.Model, o TrainTokenizerOptions) ([]string, error) {
+	type file struct {
+		name string
+		data func() ([]byte, error)
+	}
+	files := []file{{"tokenizer.json", func() ([]byte, error) { return m.TokenizerJSON(), nil }}}
+	if o.ByteLevel {
+		files = append(files, file{"tokenizer.tiktoken", func() ([]byte, error) {
+			var b bytes.Buffer
+			err := m.WriteTiktoken(&b)
+			return b.Bytes(), err
+		}})
+	}
+	if o.Model == "unigram" {
+		files = append(files, file{"tokenizer.model", m.SentencePieceModel})
+	}
+	var out []string
+	for _, f := range files {
+		b, err := f.data()
+		if err != nil {
+			return nil, err
+		}
+		loc := storage.Join(o.Output, f.name)
+		if err := storage.WriteFile(ctx, loc, b); err != nil {
+			return nil, err
+		}
+		out = append(out, storage.Display(loc))
+	}
+	return out, nil
 }
 
 // ReadStats counts what ReadDocuments read.

@@ -1,12 +1,13 @@
 package pipeline
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
+
+	"github.com/grist/grist/internal/storage"
 )
 
 // PhaseStatus is how far one phase of a run has come.
@@ -37,7 +38,7 @@ func Status(cfg *Config, outDir string) (*RunStatus, error) {
 	}
 	r.work = cfg.WorkDir
 	if r.work == "" {
-		r.work = filepath.Join(r.out, ".grist")
+		r.work = storage.Join(r.out, ".grist")
 	}
 	files, err := ExpandInputs(cfg.Input)
 	if err != nil {
@@ -64,7 +65,7 @@ func Status(cfg *Config, outDir string) (*RunStatus, error) {
 					continue
 				}
 				ps.Done++
-				if b, err := os.ReadFile(r.statsPath(ph.index, t.Index)); err == nil {
+				if b, err := storage.ReadFile(context.Background(), r.statsPath(ph.index, t.Index)); err == nil {
 					var s Stats
 					if json.Unmarshal(b, &s) == nil {
 						st.Stats.Merge(&s)
@@ -74,7 +75,7 @@ func Status(cfg *Config, outDir string) (*RunStatus, error) {
 		}
 		st.Phases = append(st.Phases, ps)
 	}
-	st.Complete = exists(filepath.Join(r.out, "manifest.json"))
+	st.Complete = exists(storage.Join(r.out, "manifest.json"))
 	return st, nil
 }
 

@@ -3,16 +3,18 @@ package pipeline
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"hash"
 	"io"
-	"os"
-	"path/filepath"
+	"path"
 	"strings"
 
 	"github.com/apache/arrow/go/v17/arrow"
+
+	"github.com/grist/grist/internal/storage"
 )
 
 // PartInfo describes one committed output file, for the manifest.
@@ -29,13 +31,13 @@ type recordWriter interface {
 	Close() error // flushes the encoding; does not close the file
 }
 
-// Part is one output file written atomically: to a hidden temporary name in
-// the same folder, renamed into place by Commit. A part that is never
-// committed leaves nothing visible (Abort removes the temporary file).
+// Part is one output file written atomically (see internal/storage): on a
+// local disk to a hidden temporary name in the same folder, renamed into
+// place by Commit; on object storage an upload completed by Commit. A part
+// that is never committed leaves nothing visible (Abort discards it).
 type Part struct {
 	dir, name string
-	tmp       string
-	f         *os.File
+	f         storage.Writer
 	bw        *bufio.Writer
 	h         hash.Hash
 	n         int64
@@ -44,21 +46,18 @@ type Part struct {
 	sink      SinkConfig
 }
 
-// OpenPart creates the temporary file of a part. name must be a plain file
-// name: shard names never escape their folder.
+// OpenPart starts writing a part. dir is a local folder or a URL; name must
+// be a plain file name: shard names never escape their folder.
 func OpenPart(dir, name string, sink SinkConfig) (*Part, error) {
-	if name != filepath.Base(name) || strings.HasPrefix(name, ".") || name == "" {
+	if name != path.Base(name) || strings.ContainsAny(name, `/\?`) || strings.HasPrefix(name, ".") || name == "" {
 		return nil, fmt.Errorf("bad part name %q", name)
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, err
-	}
 	removeStaleTemps(dir, name)
-	f, err := os.CreateTemp(dir, "."+name+".tmp-*")
+	f, err := storage.Create(context.Background(), storage.Join(dir, name))
 	if err != nil {
 		return nil, err
 	}
-	p := &Part{dir: dir, name: name, tmp: f.Name(), f: f, h: sha256.New(), sink: sink}
+	p := &Part{dir: dir, name: name, f: f, h: sha256.New(), sink: sink}
 	p.bw = bufio.NewWriterSize(io.MultiWriter(f, p.h, countWriter{&p.n}), 1<<20)
 	return p, nil
 }
@@ -88,7 +87,7 @@ func (p *Part) Write(rec arrow.Record) error {
 	}
 	p.rows += rec.NumRows()
 	if err := p.enc.Write(rec); err != nil {
-		return fmt.Errorf("%s: %w", filepath.Join(p.dir, p.name), err)
+		return fmt.Errorf("%s: %w", storage.Display(storage.Join(p.dir, p.name)), err)
 	}
 	return nil
 }
@@ -102,18 +101,18 @@ type sidecarWriter interface {
 	Sidecar() (ext string, write func(io.Writer) error)
 }
 
-// Commit finishes the file, syncs it and renames it into place (a sidecar
-// file first, so the main file appears last). A part with no rows is removed
-// and reports no files.
+// Commit finishes the file and makes it visible whole (a sidecar file
+// first, so the main file appears last). A part with no rows is removed and
+// reports no files.
 func (p *Part) Commit() ([]PartInfo, error) {
-	final := filepath.Join(p.dir, p.name)
+	final := storage.Join(p.dir, p.name)
 	fail := func(err error) ([]PartInfo, error) {
 		p.Abort()
-		return nil, fmt.Errorf("%s: %w", final, err)
+		return nil, fmt.Errorf("%s: %w", storage.Display(final), err)
 	}
 	if p.rows == 0 {
 		p.Abort()
-		_ = os.Remove(final) // a rerun that now writes nothing
+		_ = storage.Remove(context.Background(), final) // a rerun that now writes nothing
 		return nil, nil
 	}
 	if err := p.enc.Close(); err != nil {
@@ -122,54 +121,42 @@ func (p *Part) Commit() ([]PartInfo, error) {
 	if err := p.bw.Flush(); err != nil {
 		return fail(err)
 	}
-	if err := p.f.Sync(); err != nil {
-		return fail(err)
-	}
-	if err := p.f.Chmod(0o644); err != nil {
-		return fail(err)
-	}
-	if err := p.f.Close(); err != nil {
-		return fail(err)
-	}
-	p.f = nil
 	var infos []PartInfo
 	if sc, ok := p.enc.(sidecarWriter); ok {
 		ext, write := sc.Sidecar()
-		name := strings.TrimSuffix(p.name, filepath.Ext(p.name)) + ext
+		name := strings.TrimSuffix(p.name, path.Ext(p.name)) + ext
 		h := sha256.New()
 		var n int64
 		var buf bytes.Buffer
 		if err := write(io.MultiWriter(&buf, h, countWriter{&n})); err != nil {
 			return fail(err)
 		}
-		if err := writeFileAtomic(filepath.Join(p.dir, name), buf.Bytes()); err != nil {
+		if err := writeFileAtomic(storage.Join(p.dir, name), buf.Bytes()); err != nil {
 			return fail(err)
 		}
 		infos = append(infos, PartInfo{Path: name, Bytes: n, SHA256: hex.EncodeToString(h.Sum(nil))})
 	}
-	if err := os.Rename(p.tmp, final); err != nil {
-		return fail(err)
+	f := p.f
+	p.f = nil
+	if err := f.Commit(); err != nil {
+		return nil, fmt.Errorf("%s: %w", storage.Display(final), err)
 	}
 	info := PartInfo{Path: p.name, Rows: p.rows, Bytes: p.n, SHA256: hex.EncodeToString(p.h.Sum(nil))}
 	return append([]PartInfo{info}, infos...), nil
 }
 
-// Abort drops the temporary file.
+// Abort discards what was written.
 func (p *Part) Abort() {
 	if p.f != nil {
-		p.f.Close()
+		p.f.Abort()
 		p.f = nil
 	}
-	os.Remove(p.tmp)
 }
 
 // removeStaleTemps deletes the temporary files of dir/name left by a
 // process killed while writing it. A part, marker or stats file is only
 // written by the unit that owns it, so when that unit starts again any such
-// file is stale (and never another live writer's).
+// file is stale (and never another live writer's). Object storage has none.
 func removeStaleTemps(dir, name string) {
-	old, _ := filepath.Glob(filepath.Join(dir, "."+name+".tmp-*"))
-	for _, f := range old {
-		os.Remove(f)
-	}
+	storage.RemoveStaleTemps(storage.Join(dir, name))
 }

@@ -21,6 +21,7 @@ type Detector struct {
 	sharedSet []langSet             // languages sharing letters (all, unfiltered)
 	model     *ngramModel
 	high      ShortTextScorer // accuracy high: documents under 120 letters
+	short     *ngramModel     // accuracy compact: pruned 4- and 5-gram table
 	minScore  float64
 	maxChars  int
 	keep      map[string]bool
@@ -44,11 +45,16 @@ type scratch struct {
 	sums      langSums
 	tmpKeys   []uint64
 	counts    [1 << radixBits]int32
+	// scoreShort's distinct n-grams by order and multiplicities.
+	g1, g2, g3 []uint64
+	g4, g5     []gram45
+	m2, m3, m4 []int32
 }
 
 // NewDetector builds the detector the options ask for: the embedded trigram
-// table (parsed once per process and shared), plus lingua-go's own
-// high-accuracy detector when accuracy is high.
+// table (parsed once per process and shared), plus the embedded pruned 4-
+// and 5-gram table when accuracy is compact (also parsed once), or
+// lingua-go's own high-accuracy detector when accuracy is high.
 func NewDetector(opts LangOptions) (*Detector, error) {
 	if err := opts.Validate(); err != nil {
 		return nil, err
@@ -107,6 +113,11 @@ func NewDetector(opts LangOptions) (*Detector, error) {
 		d.sharedSet = append(d.sharedSet, s)
 		for _, r := range chars {
 			d.shared[r] = uint8(len(d.sharedSet))
+		}
+	}
+	if opts.Accuracy == "compact" {
+		if d.short, err = loadShort(); err != nil {
+			return nil, err
 		}
 	}
 	if opts.Accuracy == "high" {
@@ -223,6 +234,10 @@ func (d *Detector) detect(text string) (language, float64) {
 		return cand.first(), 1
 	}
 	chars := len(sc.runes)
+	if d.short != nil && chars < 120 {
+		// lingua's high accuracy mode, with the pruned 4- and 5-gram table.
+		return d.scoreShort(sc, cand)
+	}
 	if d.high != nil && chars < 120 {
 		// lingua scores short texts with 1- to 5-gram models in high
 		// accuracy mode; those are not embedded here (~120 MB zipped).
@@ -233,7 +248,7 @@ func (d *Detector) detect(text string) (language, float64) {
 		}
 		return l, score
 	}
-	if d.high == nil && chars < 3 {
+	if d.high == nil && d.short == nil && chars < 3 {
 		return unknown, 0
 	}
 	return d.scoreTrigrams(sc, cand)

@@ -64,7 +64,7 @@ func TestDetect(t *testing.T) {
 // embedded log probabilities are rounded to about 2^-20, so confidences
 // agree to 1e-5.
 func TestDetectMatchesLingua(t *testing.T) {
-	d := newTestDetector(t, LangOptions{})
+	d := newTestDetector(t, LangOptions{Accuracy: "low"})
 	d.maxChars = 0
 	ref := linguaLow()
 	for _, text := range []string{
@@ -179,6 +179,8 @@ func TestOptionsValidate(t *testing.T) {
 		{"defaults", LangOptions{}, ""},
 		{"subset", LangOptions{Languages: []string{"en", "de", "nb"}, Keep: []string{"en", "und"}}, ""},
 		{"high", LangOptions{Accuracy: "high", MinScore: 0.5, MaxChars: 100}, ""},
+		{"low", LangOptions{Accuracy: "low"}, ""},
+		{"compact subset", LangOptions{Accuracy: "compact", Languages: []string{"en", "de"}}, ""},
 		{"unknown code", LangOptions{Languages: []string{"en", "xx"}}, "languages:"},
 		{"iso 639-3", LangOptions{Languages: []string{"eng", "deu"}}, "languages:"},
 		{"one language", LangOptions{Languages: []string{"en"}}, "languages:"},
@@ -227,7 +229,7 @@ func TestOptionTags(t *testing.T) {
 		}
 	}
 	o := withDefaults(&LangOptions{})
-	if o.Accuracy != "low" || o.MaxChars != 2000 || o.MinScore != 0 || o.Languages != nil || o.Keep != nil {
+	if o.Accuracy != "compact" || o.MaxChars != 2000 || o.MinScore != 0 || o.Languages != nil || o.Keep != nil {
 		t.Errorf("defaults %+v", *o)
 	}
 	if LangDoc == "" || len(SupportedLanguages()) != 75 {
@@ -279,7 +281,7 @@ func FuzzDetect(f *testing.F) {
 	} {
 		f.Add(s)
 	}
-	d, err := NewDetector(*withDefaults(&LangOptions{}))
+	d, err := NewDetector(*withDefaults(&LangOptions{Accuracy: "low"}))
 	if err != nil {
 		f.Fatal(err)
 	}

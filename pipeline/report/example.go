@@ -3,6 +3,7 @@ package report
 import (
 	"context"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/apache/arrow/go/v17/arrow"
@@ -11,6 +12,7 @@ import (
 	"github.com/apache/arrow/go/v17/parquet/file"
 	"github.com/apache/arrow/go/v17/parquet/pqarrow"
 
+	"github.com/grist/grist/internal/storage"
 	"github.com/grist/grist/pipeline"
 	"github.com/grist/grist/tokenize"
 )
@@ -51,11 +53,15 @@ func decodeExample(path string, m *pipeline.Manifest) (*Example, error) {
 	if err != nil {
 		return nil, fmt.Errorf("tokenizer %s: %w", m.Tokenizer.Name, err)
 	}
-	pf, err := file.OpenParquetFile(path, false)
+	ra, err := storage.OpenAt(context.Background(), path)
 	if err != nil {
 		return nil, err
 	}
-	defer pf.Close()
+	defer ra.Close()
+	pf, err := file.NewParquetReader(io.NewSectionReader(ra, 0, ra.Size()))
+	if err != nil {
+		return nil, err
+	}
 	if pf.NumRowGroups() == 0 {
 		return nil, fmt.Errorf("%s holds no rows", path)
 	}

@@ -2,17 +2,17 @@ package report
 
 import (
 	"bytes"
+	"context"
 	_ "embed"
 	"encoding/json"
 	"fmt"
 	"html/template"
 	"io"
-	"os"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
 
+	"github.com/grist/grist/internal/storage"
 	"github.com/grist/grist/pipeline"
 )
 
@@ -25,27 +25,29 @@ type Run struct {
 	Example  *Example // the first row of the first shard, decoded, when the run wrote examples
 }
 
-// Load reads stats.json, manifest.json and the config of a run folder, and
-// decodes the first example row when the run packed examples.
+// Load reads stats.json, manifest.json and the config of a run folder (a
+// local path or a URL), and decodes the first example row when the run
+// packed examples.
 func Load(dir string) (*Run, error) {
+	ctx := context.Background()
 	r := &Run{Dir: dir, Stats: &pipeline.Stats{}, Manifest: &pipeline.Manifest{}}
 	for name, v := range map[string]any{"stats.json": r.Stats, "manifest.json": r.Manifest} {
-		b, err := os.ReadFile(filepath.Join(dir, name))
+		b, err := storage.ReadFile(ctx, storage.Join(dir, name))
 		if err != nil {
-			return nil, fmt.Errorf("%s is not a finished grist run: %w", dir, err)
+			return nil, fmt.Errorf("%s is not a finished grist run: %w", storage.Display(dir), err)
 		}
 		if err := json.Unmarshal(b, v); err != nil {
-			return nil, fmt.Errorf("%s: %w", filepath.Join(dir, name), err)
+			return nil, fmt.Errorf("%s: %w", storage.Display(storage.Join(dir, name)), err)
 		}
 	}
-	for _, name := range []string{filepath.Join(".grist", "pipeline.yaml"), "config.yaml"} {
-		if b, err := os.ReadFile(filepath.Join(dir, name)); err == nil {
+	for _, name := range []string{".grist/pipeline.yaml", "config.yaml"} {
+		if b, err := storage.ReadFile(ctx, storage.Join(dir, name)); err == nil {
 			r.Config = string(b)
 			break
 		}
 	}
 	if r.Manifest.Examples > 0 && len(r.Manifest.Shards) > 0 && r.Manifest.Tokenizer != nil {
-		ex, err := decodeExample(filepath.Join(dir, r.Manifest.Shards[0].Path), r.Manifest)
+		ex, err := decodeExample(storage.Join(dir, r.Manifest.Shards[0].Path), r.Manifest)
 		if err != nil {
 			ex = &Example{Err: err.Error()}
 		}
@@ -62,13 +64,13 @@ func WriteFile(dir, out string) (string, error) {
 		return "", err
 	}
 	if out == "" {
-		out = filepath.Join(dir, "report.html")
+		out = storage.Join(dir, "report.html")
 	}
 	var buf bytes.Buffer
 	if err := r.Render(&buf); err != nil {
 		return "", err
 	}
-	return out, os.WriteFile(out, buf.Bytes(), 0o644)
+	return storage.Display(out), storage.WriteFile(context.Background(), out, buf.Bytes())
 }
 
 //go:embed report.html.tmpl
@@ -159,7 +161,7 @@ type tokenView struct {
 
 func (r *Run) view() *view {
 	s, m := r.Stats, r.Manifest
-	v := &view{Title: "grist report: " + filepath.Base(filepath.Clean(r.Dir)), Version: m.Version, Stats: s, Manifest: m, Config: r.Config, Example: r.Example}
+	v := &view{Title: "grist report: " + storage.Base(storage.Join(r.Dir)), Version: m.Version, Stats: s, Manifest: m, Config: r.Config, Example: r.Example}
 	read := s.Read
 	share := func(n int64) string { return pct(n, read) }
 	barW := func(n int64) float64 {

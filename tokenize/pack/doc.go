@@ -49,7 +49,8 @@
 //   - Bounded memory: concat holds one row; bestfit holds one buffer of documents; all
 //     buffers are reused, so steady-state packing allocates nothing per token or row.
 //   - A Packer is one stream, not safe for concurrent use; Masker and ChatTemplate are
-//     immutable and safe for concurrent use.
+//     immutable and safe for concurrent use. Reset makes a Packer a new stream that
+//     keeps its grown buffers (the pipeline reuses one per worker across tasks).
 //
 // # Fine-tuning
 //

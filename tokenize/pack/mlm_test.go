@@ -2,6 +2,7 @@ package pack
 
 import (
 	"math"
+	"math/rand/v2"
 	"slices"
 	"testing"
 )
@@ -271,5 +272,172 @@ func TestRandomTokensAvoidSpecials(t *testing.T) {
 	}
 	if len(counts) != 4 {
 		t.Fatalf("drawn ids %v", counts)
+	}
+}
+
+// refMask is the masking rule of Masker.Mask written plainly, one position
+// at a time with branches, as the documentation states it: the optimised
+// kernels must give the same ids, labels and count for every input.
+func refMask(m *Masker, toks Tokens, ids, labels []int32, special []int8, stream, row, cp uint64) int {
+	g := rng{s: splitmix(splitmix(splitmix(splitmix(m.seed)^stream)^row) ^ cp)}
+	isWordStart := func(id int32) bool {
+		return id < 0 || int(id) >= len(toks.WordStart) || toks.WordStart[id]
+	}
+	count := 0
+	var wStart, wLen []int
+	if m.o.WholeWord {
+		inWord, sel := false, false
+		for i, id := range ids {
+			labels[i] = IgnoreIndex
+			if special[i] != 0 {
+				inWord = false
+				continue
+			}
+			if !inWord || isWordStart(id) {
+				inWord = true
+				sel = g.u53() < m.thrSelect
+				if sel {
+					wStart, wLen = append(wStart, i), append(wLen, 0)
+				}
+			}
+			if sel {
+				labels[i] = id
+				count++
+				wLen[len(wLen)-1]++
+			}
+		}
+		if m.maxPred >= 0 && count > m.maxPred {
+			for i := len(wStart) - 1; i > 0; i-- {
+				j := int(g.below(uint64(i + 1)))
+				wStart[i], wStart[j] = wStart[j], wStart[i]
+				wLen[i], wLen[j] = wLen[j], wLen[i]
+			}
+			total := 0
+			for i := range wStart {
+				if total+wLen[i] <= m.maxPred {
+					total += wLen[i]
+					continue
+				}
+				for k := wStart[i]; k < wStart[i]+wLen[i]; k++ {
+					labels[k] = IgnoreIndex
+				}
+			}
+			count = total
+		}
+	} else {
+		for i, id := range ids {
+			labels[i] = IgnoreIndex
+			if g.u53() < m.thrSelect && special[i] == 0 {
+				labels[i] = id
+				count++
+			}
+		}
+		if m.maxPred >= 0 && count > m.maxPred {
+			need, left := uint64(m.maxPred), uint64(count)
+			for i := range labels {
+				if labels[i] == IgnoreIndex {
+					continue
+				}
+				if g.below(left) < need {
+					need--
+				} else {
+					labels[i] = IgnoreIndex
+				}
+				left--
+			}
+			count = m.maxPred
+		}
+	}
+	nonSpecial := uint64(m.vocab - len(m.specials))
+	for i := range ids {
+		if labels[i] == IgnoreIndex {
+			continue
+		}
+		if g.u53() < m.thrMask {
+			ids[i] = m.maskID
+		} else if g.u53() < m.thrRandom {
+			id := int32(g.below(nonSpecial))
+			for _, sp := range m.specials {
+				if sp <= id {
+					id++
+				}
+			}
+			ids[i] = id
+		}
+	}
+	return count
+}
+
+// TestMaskKernelsMatchReference compares Mask (caller's special mask) and
+// maskRow (the Packer's path, special mask computed from the ids) with
+// refMask on random rows: token and whole-word rules, with and without a
+// cap, odd ids (IgnoreIndex, negative, past the vocabulary) included.
+func TestMaskKernelsMatchReference(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	const vocab = 50
+	toks := Tokens{Pad: 0, CLS: 1, SEP: 2, Mask: 3, VocabSize: vocab, Specials: []int32{7, 11}}
+	toks.WordStart = make([]bool, 40) // ids 40.. begin words
+	for i := range toks.WordStart {
+		toks.WordStart[i] = i%3 != 0
+	}
+	isSp := func(id int32) bool { return slices.Contains([]int32{0, 1, 2, 3, 7, 11}, id) }
+	for trial := 0; trial < 3000; trial++ {
+		o := *withDefaults(&MLMOptions{})
+		o.WholeWord = trial%2 == 0
+		o.MaskProb = []float64{0.15, 0.5, 1, 0}[trial%4/2*2+trial%8/4]
+		if trial%3 == 0 {
+			mp := r.IntN(8)
+			o.MaxPredictions = &mp
+		}
+		m, err := NewMasker(o, toks, int64(trial))
+		if err != nil {
+			t.Fatal(err)
+		}
+		L := 3 + r.IntN(60)
+		used := 2 + r.IntN(L-1)
+		row := make([]int32, L)
+		for i := range row {
+			switch {
+			case i == 0:
+				row[i] = toks.CLS
+			case i == used-1:
+				row[i] = toks.SEP
+			case i >= used:
+				row[i] = toks.Pad
+			case r.IntN(40) == 0:
+				row[i] = []int32{IgnoreIndex, -5, vocab + 3, 7}[r.IntN(4)]
+			default:
+				row[i] = int32(4 + r.IntN(vocab+10))
+			}
+		}
+		special := make([]int8, L)
+		for i, id := range row {
+			if isSp(id) || i == 0 || i >= used-1 {
+				special[i] = 1
+			}
+		}
+		stream, rowIdx, cp := uint64(trial%5), uint64(trial), uint64(trial%3)
+		wantIDs, wantLabels := slices.Clone(row), make([]int32, L)
+		want := refMask(m, toks, wantIDs, wantLabels, special, stream, rowIdx, cp)
+
+		ids, labels := slices.Clone(row), make([]int32, L)
+		got := m.Mask(ids, labels, special, stream, rowIdx, int(cp))
+		if got != want || !slices.Equal(ids, wantIDs) || !slices.Equal(labels, wantLabels) {
+			t.Fatalf("trial %d (%+v): Mask gave %d %v %v, want %d %v %v", trial, o, got, ids, labels, want, wantIDs, wantLabels)
+		}
+		ids, labels, sp := slices.Clone(row), make([]int32, L), make([]int8, L)
+		got = m.maskRow(ids, labels, sp, used, stream, rowIdx, cp, new(maskScratch))
+		if got != want || !slices.Equal(ids, wantIDs) || !slices.Equal(labels, wantLabels) || !slices.Equal(sp, special) {
+			t.Fatalf("trial %d (%+v, used %d): maskRow gave %d %v %v %v, want %d %v %v %v", trial, o, used, got, ids, labels, sp, want, wantIDs, wantLabels, special)
+		}
+		// unframed: the row starts inside a word
+		row[0], special[0] = 6, 0
+		wantIDs, wantLabels = slices.Clone(row), make([]int32, L)
+		want = refMask(m, toks, wantIDs, wantLabels, special, stream, rowIdx, cp)
+		ids, labels = slices.Clone(row), make([]int32, L)
+		got = m.Mask(ids, labels, special, stream, rowIdx, int(cp))
+		if got != want || !slices.Equal(ids, wantIDs) || !slices.Equal(labels, wantLabels) {
+			t.Fatalf("trial %d (%+v): unframed Mask gave %d %v %v, want %d %v %v", trial, o, got, ids, labels, want, wantIDs, wantLabels)
+		}
 	}
 }

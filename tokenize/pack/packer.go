@@ -192,7 +192,6 @@ type Packer struct {
 	m       *Masker
 	orig    []int32
 	scratch maskScratch
-	special []uint64 // bitset over ids: never masked, marked in special_tokens_mask
 }
 
 type bufDoc struct {
@@ -223,7 +222,6 @@ func NewPacker(opts PackOptions, toks Tokens, emit func(*Example) error) (*Packe
 			return nil, err
 		}
 		p.m = m
-		p.special = m.special
 		p.orig = make([]int32, opts.SeqLen)
 		p.ex.SpecialTokensMask = make([]int8, opts.SeqLen)
 	case ExamplesSFT:
@@ -251,6 +249,18 @@ func NewPacker(opts PackOptions, toks Tokens, emit func(*Example) error) (*Packe
 // SetStream mixes id into the MLM RNG seed, so parallel Packers sharing a seed draw
 // different masks. Call it before the first Add.
 func (p *Packer) SetStream(id uint64) { p.stream = id }
+
+// Reset returns the Packer to the state NewPacker left it in (no buffered
+// documents, row numbering and statistics from zero, stream 0), keeping its
+// buffers: a pool of Packers serves many streams without growing buffers
+// again for each.
+func (p *Packer) Reset() {
+	p.row, p.stream, p.stats, p.err, p.fill = 0, 0, Stats{}, nil, 0
+	p.ex.Docs = p.ex.Docs[:0]
+	p.docs = p.docs[:0]
+	p.arena = p.arena[:0]
+	p.larena = p.larena[:0]
+}
 
 // Stats returns the counts so far.
 func (p *Packer) Stats() Stats { return p.stats }
@@ -481,20 +491,15 @@ func (p *Packer) emitRow(n int) error {
 func (p *Packer) emitMLM(used int) error {
 	ex := &p.ex
 	sp := ex.SpecialTokensMask
-	for i, id := range ex.InputIDs[:used] {
-		sp[i] = int8(bitOf(p.special, id))
+	if p.m.o.DupeFactor > 1 {
+		copy(p.orig, ex.InputIDs[:used])
 	}
-	sp[0], sp[used-1] = 1, 1
-	for i := used; i < len(sp); i++ {
-		sp[i] = 1
-	}
-	copy(p.orig, ex.InputIDs[:used])
 	for c := 0; c < p.m.o.DupeFactor; c++ {
 		if c > 0 {
 			copy(ex.InputIDs, p.orig[:used])
 		}
 		ex.Copy = c
-		p.stats.MaskedTokens += int64(p.m.mask(ex.InputIDs, ex.Labels, sp, p.stream, uint64(ex.Row), uint64(c), &p.scratch))
+		p.stats.MaskedTokens += int64(p.m.maskRow(ex.InputIDs, ex.Labels, sp, used, p.stream, uint64(ex.Row), uint64(c), &p.scratch))
 		p.stats.Examples++
 		if err := p.emit(ex); err != nil {
 			return err

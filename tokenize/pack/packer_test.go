@@ -3,6 +3,7 @@ package pack
 import (
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -394,5 +395,74 @@ func TestDefaultsFromTags(t *testing.T) {
 		!o.SplitLong || o.BufferDocs != 10000 || o.MaskProb != 0.15 || o.MaskTokenProb != 0.8 ||
 		o.RandomTokenProb != 0.1 || o.DupeFactor != 1 || o.MaxPredictions != nil || o.WholeWord {
 		t.Fatalf("defaults %+v", o)
+	}
+}
+
+// TestResetIsANewPacker: a Packer used for one stream (left mid-round, mid
+// row or in error), then Reset and given a stream id, emits exactly the rows
+// and statistics of a new Packer, for every strategy and example kind.
+func TestResetIsANewPacker(t *testing.T) {
+	docs := syntheticDocs(21, 400, 200, 1.0, 2000, 50000, 1)
+	ar := func(s string) PackOptions { o := arOpts(s, 512); o.BufferDocs = 50; return o }
+	mlm := mlmOpts(256)
+	mlm.Strategy = StrategyBestFit
+	mlm.DupeFactor = 2
+	for name, c := range map[string]struct {
+		o    PackOptions
+		toks Tokens
+	}{
+		"concat": {ar(StrategyConcat), Tokens{Pad: 0}}, "bestfit": {ar(StrategyBestFit), Tokens{Pad: 0}},
+		"none": {ar(StrategyNone), Tokens{Pad: 0}}, "mlm": {mlm, cl100kMLM},
+	} {
+		var got []*Example
+		fail := false
+		p, err := NewPacker(c.o, c.toks, func(e *Example) error {
+			if fail {
+				return errors.New("stop")
+			}
+			got = append(got, e.Clone())
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.SetStream(9)
+		for i, d := range docs[:77] { // a partial round, an open row
+			if err := p.Add(i, d); err != nil {
+				t.Fatal(err)
+			}
+		}
+		fail = true
+		p.Flush()
+		fail = false
+		p.Reset()
+		p.SetStream(3)
+		got = got[:0]
+		for i, d := range docs {
+			if err := p.Add(i, d); err != nil {
+				t.Fatalf("%s: %v after Reset", name, err)
+			}
+		}
+		if err := p.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		var want []*Example
+		q, _ := NewPacker(c.o, c.toks, func(e *Example) error { want = append(want, e.Clone()); return nil })
+		q.SetStream(3)
+		for i, d := range docs {
+			q.Add(i, d)
+		}
+		q.Flush()
+		if p.Stats() != q.Stats() {
+			t.Fatalf("%s: stats %+v after Reset, new Packer %+v", name, p.Stats(), q.Stats())
+		}
+		if len(got) != len(want) || len(want) == 0 {
+			t.Fatalf("%s: %d rows after Reset, %d from a new Packer", name, len(got), len(want))
+		}
+		for i := range want {
+			if !reflect.DeepEqual(got[i], want[i]) {
+				t.Fatalf("%s: row %d differs after Reset", name, i)
+			}
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package train
 
 import (
+	"bytes"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -167,5 +168,49 @@ func BenchmarkTrainUnigramSlice(b *testing.B) {
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
 		trainOn(b, unigramOptions(), lines)
+	}
+}
+
+// TestUnigramWorkersIdentical trains the committed Unigram model with 1 and 4
+// workers: expected and Viterbi counts are summed in fixed partitions, so the
+// tokenizer.json files are the same byte for byte as with 2.
+func TestUnigramWorkersIdentical(t *testing.T) {
+	want := unigramGolden(t).TokenizerJSON()
+	for _, workers := range []int{1, 4} {
+		o := unigramOptions()
+		o.Workers = workers
+		if got := trainOn(t, o, corpusLines(t)).TokenizerJSON(); !bytes.Equal(got, want) {
+			t.Errorf("%d workers: tokenizer.json differs from 2 workers'", workers)
+		}
+	}
+}
+
+// TestUnigramTinyCorpora trains on corpora with no text, one character or a
+// few repeated words: training succeeds, every character is a piece, and the
+// model encodes and decodes the text back.
+func TestUnigramTinyCorpora(t *testing.T) {
+	for _, docs := range [][]string{nil, {""}, {"a"}, {"aaaa aaaa"}, {"日本 日本 日本", "本日"}} {
+		o := unigramOptions()
+		o.VocabSize = 300
+		m := trainOn(t, o, docs)
+		if len(m.Vocab()) > o.VocabSize {
+			t.Errorf("%q: vocabulary of %d", docs, len(m.Vocab()))
+		}
+		in := map[string]bool{}
+		for _, v := range m.Vocab() {
+			in[v] = true
+		}
+		tok := parseModel(t, m)
+		for _, d := range docs {
+			for _, r := range strings.ReplaceAll(d, " ", "") {
+				if !in[string(r)] {
+					t.Errorf("%q: %q is not a piece", docs, r)
+				}
+			}
+			ids := tok.Encode(nil, []byte(d))
+			if got, err := tok.Decode(nil, ids); err != nil || string(got) != d {
+				t.Errorf("%q: decoded %q (%v)", d, got, err)
+			}
+		}
 	}
 }

@@ -1,0 +1,209 @@
+package pipeline
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/apache/arrow/go/v17/arrow"
+	"github.com/apache/arrow/go/v17/arrow/memory"
+)
+
+// tokenizePackBench drives a tokenize step and a pack step over the same
+// in-memory batches as the executor's task loop does: a fresh Task and a
+// fresh pack instance (StartTask) per pass, both steps through runner.timed
+// (their statistics and sample collection), the documents collected where a
+// run collects them (at the pack step, or at the output without one), and
+// the pack instance's Finish at the end of the task. Nothing is written.
+type tokenizePackBench struct {
+	r       *runner
+	batches []arrow.Record
+	size    int64 // text bytes in batches
+}
+
+// newTokenizePackBench reads about size bytes of text from corpus into
+// batches, for a plan of exactly two steps (tokenize, pack).
+func newTokenizePackBench(b *testing.B, corpus, tokenize, pack string, size int64) *tokenizePackBench {
+	b.Helper()
+	dir := b.TempDir()
+	cfg, err := ParseConfig("bench.yaml", []byte("input: {paths: ["+corpus+"]}\nsteps:\n  - tokenize: "+tokenize+"\n  - pack: "+pack+"\noutput: {path: "+dir+"}\n"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	r := &runner{cfg: cfg, mem: memory.DefaultAllocator, opts: RunOptions{FaultTask: -1, WorldSize: 1}, out: dir, work: filepath.Join(dir, ".grist")}
+	if err := r.prepare(); err != nil {
+		b.Fatal(err)
+	}
+	tp := &tokenizePackBench{r: r}
+	src, err := r.openSource(context.Background(), r.phases[0], tp.task())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer src.Close()
+	for tp.size < size {
+		rec, err := src.Next()
+		if err != nil {
+			break
+		}
+		tp.batches = append(tp.batches, rec)
+		tp.size += TextBytes(rec)
+	}
+	return tp
+}
+
+func (tp *tokenizePackBench) task() *Task {
+	return &Task{Spec: tp.r.tasks[0], Mem: tp.r.mem, r: tp.r, stats: NewStats(tp.r.cfg.Plan)}
+}
+
+// pass runs every batch through tokenize (and pack) once, as one task, and
+// returns the tokens produced by the tokenizer and the examples made.
+func (tp *tokenizePackBench) pass(b *testing.B, withPack bool) (tokens, examples int64) {
+	ctx := context.Background()
+	r, t := tp.r, tp.task()
+	var pt TaskStage
+	if withPack {
+		var err error
+		if pt, err = r.stages[1].(TaskStager).StartTask(t); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for _, rec := range tp.batches {
+		rec.Retain()
+		t.step = 0
+		out, err := r.timed(t, 0, rec, func(rec arrow.Record) (arrow.Record, error) {
+			return r.stages[0].Process(ctx, t, rec)
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if !withPack {
+			// what the executor does with documents reaching the output
+			t.stats.Written += out.NumRows()
+			t.stats.WrittenBytes += TextBytes(out)
+			t.collectWritten(out)
+			out.Release()
+			continue
+		}
+		t.step = 1
+		ex, err := r.timed(t, 1, out, func(rec arrow.Record) (arrow.Record, error) {
+			return pt.Process(ctx, t, rec)
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if ex != nil {
+			examples += ex.NumRows()
+			ex.Release()
+		}
+	}
+	if withPack {
+		last, err := pt.Finish(ctx, t)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if last != nil {
+			examples += last.NumRows()
+			last.Release()
+		}
+	}
+	return t.stats.Stages[0].Counters["tokens"], examples
+}
+
+// run measures b.N passes and reports CPU time per pass and tokens per
+// CPU-second (tokens/s per core), besides the wall-clock ns/op.
+func (tp *tokenizePackBench) run(b *testing.B, withPack bool) {
+	b.SetBytes(tp.size)
+	b.ResetTimer()
+	cpu0 := processCPU()
+	var tokens int64
+	for i := 0; i < b.N; i++ {
+		tokens, _ = tp.pass(b, withPack)
+	}
+	cpu := processCPU() - cpu0
+	b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
+	b.ReportMetric(float64(tokens)*float64(b.N)/cpu.Seconds(), "tokens/cpu-s")
+}
+
+// paired alternates passes without and with pack (swapping which goes first
+// every iteration, so garbage one pass leaves for the next is shared evenly)
+// and reports the CPU time pack adds, in percent of tokenize alone.
+func (tp *tokenizePackBench) paired(b *testing.B) {
+	b.SetBytes(2 * tp.size)
+	b.ResetTimer()
+	var cpu [2]time.Duration
+	for i := 0; i < b.N; i++ {
+		for k := 0; k < 2; k++ {
+			withPack := (i+k)%2 == 1
+			c0 := processCPU()
+			tp.pass(b, withPack)
+			if withPack {
+				cpu[1] += processCPU() - c0
+			} else {
+				cpu[0] += processCPU() - c0
+			}
+		}
+	}
+	b.ReportMetric(float64(cpu[0].Nanoseconds())/float64(b.N), "tokenize-cpu-ns/op")
+	b.ReportMetric(float64(cpu[1].Nanoseconds())/float64(b.N), "tokenize+pack-cpu-ns/op")
+	b.ReportMetric(100*(float64(cpu[1])/float64(cpu[0])-1), "pack-overhead-%")
+}
+
+// packOnly measures the pack step alone on batches tokenized beforehand:
+// its own CPU time per pass, and the tokens it consumes per CPU-second.
+func (tp *tokenizePackBench) packOnly(b *testing.B) {
+	ctx := context.Background()
+	r, t := tp.r, tp.task()
+	var toks []arrow.Record
+	var tokens int64
+	for _, rec := range tp.batches {
+		rec.Retain()
+		out, err := r.stages[0].Process(ctx, t, rec)
+		rec.Release()
+		if err != nil {
+			b.Fatal(err)
+		}
+		toks = append(toks, out)
+	}
+	tokens = t.stats.Stages[0].Counters["tokens"]
+	defer func() {
+		for _, rec := range toks {
+			rec.Release()
+		}
+	}()
+	b.SetBytes(tp.size)
+	b.ResetTimer()
+	cpu0 := processCPU()
+	for i := 0; i < b.N; i++ {
+		t := tp.task()
+		pt, err := r.stages[1].(TaskStager).StartTask(t)
+		if err != nil {
+			b.Fatal(err)
+		}
+		t.step = 1
+		for _, rec := range toks {
+			rec.Retain()
+			ex, err := r.timed(t, 1, rec, func(rec arrow.Record) (arrow.Record, error) {
+				return pt.Process(ctx, t, rec)
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+			ex.Release()
+		}
+		last, err := pt.Finish(ctx, t)
+		if err != nil {
+			b.Fatal(err)
+		}
+		last.Release()
+	}
+	cpu := processCPU() - cpu0
+	b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
+	b.ReportMetric(float64(tokens)*float64(b.N)/cpu.Seconds(), "tokens/cpu-s")
+}
+
+func (tp *tokenizePackBench) release() {
+	for _, rec := range tp.batches {
+		rec.Release()
+	}
+}

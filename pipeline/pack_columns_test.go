@@ -1,0 +1,141 @@
+package pipeline
+
+import (
+	"fmt"
+	"path/filepath"
+	"testing"
+
+	"github.com/apache/arrow/go/v17/arrow"
+	"github.com/apache/arrow/go/v17/arrow/array"
+	"github.com/apache/arrow/go/v17/arrow/memory"
+
+	"github.com/grist/grist/internal/tagdefaults"
+	"github.com/grist/grist/tokenize/pack"
+)
+
+// builderRecord builds the record of examples with Arrow builders, value by
+// value: the plain construction exampleColumns must equal.
+func builderRecord(schema *arrow.Schema, exs []*pack.Example, seqLen int) arrow.Record {
+	b := array.NewRecordBuilder(memory.DefaultAllocator, schema)
+	defer b.Release()
+	ones := make([]int8, seqLen)
+	for i := range ones {
+		ones[i] = 1
+	}
+	for _, e := range exs {
+		mask := e.AttentionMask
+		if mask == nil {
+			mask = ones
+		}
+		for i, f := range schema.Fields() {
+			lb := b.Field(i).(*array.ListBuilder)
+			lb.Append(true)
+			switch f.Name {
+			case ColInputIDs:
+				lb.ValueBuilder().(*array.Int32Builder).AppendValues(e.InputIDs, nil)
+			case ColLabels:
+				lb.ValueBuilder().(*array.Int32Builder).AppendValues(e.Labels, nil)
+			case ColPositionIDs:
+				lb.ValueBuilder().(*array.Int32Builder).AppendValues(e.PositionIDs, nil)
+			case ColSeqLens:
+				lb.ValueBuilder().(*array.Int32Builder).AppendValues(e.SeqLens, nil)
+			case ColAttentionMask:
+				lb.ValueBuilder().(*array.Int8Builder).AppendValues(mask, nil)
+			case ColSpecialTokensMask:
+				lb.ValueBuilder().(*array.Int8Builder).AppendValues(e.SpecialTokensMask, nil)
+			}
+		}
+	}
+	return b.NewRecord()
+}
+
+// TestExampleColumnsMatchBuilders packs documents, takes records after
+// varying numbers of rows (so the shared offsets table is outgrown and
+// replaced several times), and checks every record, once all are taken, equals
+// the one Arrow builders make from the same examples: no record is changed
+// by the rows gathered after it.
+func TestExampleColumnsMatchBuilders(t *testing.T) {
+	for _, examples := range []string{pack.ExamplesAR, pack.ExamplesMLM} {
+		t.Run(examples, func(t *testing.T) {
+			o := tagdefaults.Must(&pack.PackOptions{})
+			o.Examples, o.SeqLen, o.Strategy, o.BufferDocs = examples, 64, pack.StrategyBestFit, 7
+			toks := pack.Tokens{Pad: 0, CLS: 1, SEP: 2, Mask: 3, VocabSize: 1000}
+			c := newExampleColumns(*o)
+			var recs []arrow.Record
+			var want [][]*pack.Example
+			var batch []*pack.Example
+			takeAt := []int{1, 5, 40, 3, 0, 90, 2}
+			p, err := pack.NewPacker(*o, toks, func(e *pack.Example) error {
+				c.add(e)
+				batch = append(batch, e.Clone())
+				if len(batch) >= takeAt[len(recs)%len(takeAt)] {
+					recs = append(recs, c.take(memory.DefaultAllocator))
+					want, batch = append(want, batch), nil
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for d := 0; d < 600; d++ {
+				doc := make([]int32, 1+(d*37)%150)
+				for i := range doc {
+					doc[i] = int32(4 + (d*31+i*7)%990)
+				}
+				if err := p.Add(d, doc); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := p.Flush(); err != nil {
+				t.Fatal(err)
+			}
+			recs = append(recs, c.take(memory.DefaultAllocator))
+			want = append(want, batch)
+			rows := 0
+			for i, rec := range recs {
+				exp := builderRecord(c.schema, want[i], o.SeqLen)
+				if !array.RecordEqual(rec, exp) {
+					t.Fatalf("record %d (%d rows) differs from the builders'", i, rec.NumRows())
+				}
+				rows += int(rec.NumRows())
+				exp.Release()
+				rec.Release()
+			}
+			if rows < 100 || len(recs) < 5 {
+				t.Fatalf("only %d rows in %d records", rows, len(recs))
+			}
+		})
+	}
+}
+
+// TestPackSameOutputAcrossWorkers runs pack configurations over five files
+// with one worker (each task reusing the packer and buffers of the one before)
+// and with three: the output files must be identical.
+func TestPackSameOutputAcrossWorkers(t *testing.T) {
+	dir := t.TempDir()
+	for i := 0; i < 5; i++ {
+		writeCorpus(t, filepath.Join(dir, fmt.Sprintf("in-%d.jsonl.gz", i)), 150+i*40)
+	}
+	wp := filepath.Join("..", "configs", "tokenizers", "wordpiece-sample.json")
+	for i, c := range []struct{ tokenize, pack string }{
+		{"{tokenizer: cl100k_base, add_eos: true}", "{seq_len: 256, buffer_docs: 60}"},
+		{"{tokenizer: cl100k_base, add_eos: true}", "{seq_len: 100, strategy: concat, last: drop}"},
+		{"{tokenizer: " + wp + "}", "{seq_len: 128, examples: mlm, strategy: concat, whole_word: true, dupe_factor: 2}"},
+		{"{tokenizer: " + wp + "}", "{seq_len: 64, examples: mlm, strategy: none, max_predictions: 5}"},
+	} {
+		out := func(w int) map[string][]byte {
+			o := filepath.Join(dir, fmt.Sprintf("out%d-w%d", i, w))
+			cfg := writeConfig(t, dir, "input: {paths: ["+dir+"/in-*.jsonl.gz], batch_size: 37}\nsteps:\n  - tokenize: "+c.tokenize+"\n  - pack: "+c.pack+"\noutput: {path: "+o+"}\n")
+			res := run(t, cfg, RunOptions{Workers: w})
+			if res.Stats.Examples == 0 {
+				t.Fatalf("%s: no examples", c.pack)
+			}
+			return readDirFiles(t, o)
+		}
+		a := out(1)
+		if len(a) < 6 {
+			t.Fatalf("%s: %d files", c.pack, len(a))
+		}
+		sameFiles(t, a, out(3))
+	}
+}
