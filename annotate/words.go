@@ -4,6 +4,7 @@ import (
 	"math/bits"
 	"strings"
 	"sync"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/clipperhouse/uax29/v2/words"
@@ -149,22 +150,82 @@ func (sp *Splitter) segment(dst []Span, text string, s, e int) []Span {
 	sp.seg.SetText(text[s:e])
 	for sp.seg.Next() {
 		w := sp.seg.Value()
-		if isAllSpace(w) {
+		start := s + sp.seg.Start()
+		if hasSpace(w) {
+			dst = splitSpaced(dst, w, start)
 			continue
 		}
-		dst = append(dst, Span{int32(s + sp.seg.Start()), int32(s + sp.seg.End())})
+		dst = append(dst, Span{int32(start), int32(start + len(w))})
 	}
 	sp.seg.SetText("")
 	return dst
 }
 
-func isAllSpace(s string) bool {
-	for _, r := range s {
-		if !IsSpace(r) {
-			return false
+func hasSpace(s string) bool {
+	for i := 0; i < len(s); {
+		k := byteClass[s[i]]
+		if k&cSpace != 0 {
+			return true
+		}
+		if k&cHigh == 0 {
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if IsSpace(r) {
+			return true
+		}
+		i += n
+	}
+	return false
+}
+
+// splitSpaced appends the words of a UAX #29 segment w (at off in the text)
+// that holds whitespace. Such a segment is mostly whitespace with marks that
+// WB4 attaches to it (" \u0301": a space cluster, no word), but can go on
+// with a word (WB3c: " \u200d🙂") or hold a space inside a word (WB13a/b:
+// U+202F is ExtendNumLet in "a\u202fb"). Words end at whitespace, and the
+// marks that follow whitespace belong to it.
+func splitSpaced(dst []Span, w string, off int) []Span {
+	start, white := -1, false
+	for i, r := range w {
+		switch {
+		case IsSpace(r):
+			white = true
+		case white && attachesToSpace(r):
+		default:
+			white = false
+			if start < 0 {
+				start = i
+			}
+			continue
+		}
+		if start >= 0 {
+			dst = append(dst, Span{int32(off + start), int32(off + i)})
+			start = -1
 		}
 	}
-	return true
+	if start >= 0 {
+		dst = append(dst, Span{int32(off + start), int32(off + len(w))})
+	}
+	return dst
+}
+
+// attachesToSpace reports whether r is Extend, Format or ZWJ in UAX #29
+// word terms, the runes WB4 joins to the character before them.
+func attachesToSpace(r rune) bool {
+	if r < 0x300 {
+		return r == 0xad // soft hyphen (Cf)
+	}
+	switch {
+	case r == 0x200b: // zero width space: Cf but not Format
+		return false
+	case r >= 0x1f3fb && r <= 0x1f3ff: // emoji modifiers
+		return true
+	case unicode.In(r, unicode.Prepended_Concatenation_Mark):
+		return false
+	}
+	return unicode.In(r, unicode.Mn, unicode.Me, unicode.Mc, unicode.Cf, unicode.Other_Grapheme_Extend)
 }
 
 // RuneLen is the length of s in code points (Python's len).

@@ -46,6 +46,16 @@ func TestSplitWordsScripts(t *testing.T) {
 		{"모든 사람은 교육을 받을 권리를 가진다.", "ko", "모든|사람은|교육을|받을|권리를|가진다|."},
 		{"كل شخص، له الحق.", "ar", "كل|شخص|،|له|الحق|."},
 		{"Don't stop.", "fr", "Don't|stop|."},
+		// WB4 joins marks to the space before them: a space cluster, not a
+		// word (the crasher of FuzzSplitWords); after a line break they
+		// start a word (WB4 does not apply).
+		{" \u030d", "fr", ""},
+		{"a \u0301\u0302 b\t\u00ad\u200dc", "de", "a|b|c"},
+		{"x\n\u030d", "fr", "x|\u030d"},
+		// WB3c joins the emoji to the space cluster; WB13a/b join letters
+		// over U+202F (ExtendNumLet)
+		{"a \u200d🙂 b", "fr", "a|🙂|b"},
+		{"a\u202fb 1\u202f2", "mn", "a|b|1|2"},
 	} {
 		got := strings.Join(tokens(tc.in, tc.lang), "|")
 		if got != tc.want {
@@ -73,7 +83,8 @@ func TestCountWords(t *testing.T) {
 }
 
 // checkSplit holds for any input: words are in order, non-empty, inside the
-// text, without whitespace, and together they are the text minus whitespace.
+// text, without whitespace, and together they are the text minus whitespace
+// and the marks that attach to whitespace (WB4).
 func checkSplit(t *testing.T, text, lang string) {
 	if !utf8.ValidString(text) {
 		return
@@ -101,7 +112,19 @@ func checkSplit(t *testing.T, text, lang string) {
 		}
 	}
 	if b.String() != want.String() {
-		t.Fatalf("words of %q do not cover the text: %q", text, b.String())
+		// the gaps between words: whitespace, each run followed by
+		// nothing but attached marks
+		prev := 0
+		for _, w := range append(ws, Span{int32(len(text)), int32(len(text))}) {
+			gap := text[prev:w.Start]
+			for i, r := range gap {
+				if IsSpace(r) || i > 0 && attachesToSpace(r) {
+					continue
+				}
+				t.Fatalf("words of %q do not cover the text: %q (gap %q)", text, b.String(), gap)
+			}
+			prev = int(w.End)
+		}
 	}
 }
 
