@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"sort"
@@ -13,10 +12,8 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/johannesboyne/gofakes3"
-	"github.com/johannesboyne/gofakes3/backend/s3mem"
-
 	"github.com/grist/grist/internal/storage"
+	"github.com/grist/grist/internal/storage/storagetest"
 )
 
 // storageCorpus writes the dedup corpus, a corpus with bad records (for the
@@ -225,24 +222,6 @@ func TestObjectStorageRunMatchesLocal(t *testing.T) {
 	})
 }
 
-// fakeS3 starts an in-process S3 server (gofakes3) with one bucket and
-// returns the bucket's URL with its endpoint.
-func fakeS3(t *testing.T, bucket string) string {
-	backend := s3mem.New()
-	srv := httptest.NewServer(gofakes3.New(backend).Server())
-	t.Cleanup(srv.Close)
-	if err := backend.CreateBucket(bucket); err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv("AWS_ACCESS_KEY_ID", "test")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
-	t.Setenv("AWS_ENDPOINT_URL", "")
-	t.Setenv("AWS_REGION", "")
-	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "none"))
-	return "s3://" + bucket + "?endpoint=" + srv.URL
-}
-
 // TestS3RunMatchesLocal uploads the corpus to a fake S3 server and runs
 // the dedup pipeline with input, work folder and output all s3://; the
 // Parquet inputs are read with ranged GETs, never whole.
@@ -252,7 +231,7 @@ func TestS3RunMatchesLocal(t *testing.T) {
 	run(t, storageConfig(t, dir, dir+"/in", dir+"/ref"), RunOptions{Workers: 2})
 	want := listOutput(t, dir+"/ref")
 
-	bucket := fakeS3(t, "grist")
+	bucket := storagetest.FakeS3(t, "grist")
 	ctx := context.Background()
 	ents, err := storage.List(ctx, dir+"/in", true)
 	if err != nil {

@@ -6,15 +6,13 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 
-	"github.com/johannesboyne/gofakes3"
-	"github.com/johannesboyne/gofakes3/backend/s3mem"
+	"github.com/grist/grist/internal/storage/storagetest"
 )
 
 var memSeq struct {
@@ -36,25 +34,6 @@ func roots(t *testing.T) map[string]string {
 	}
 }
 
-// fakeS3 starts an in-process S3 server with one bucket and returns the
-// root URL of that bucket.
-func fakeS3(t testing.TB, bucket string) string {
-	backend := s3mem.New()
-	faker := gofakes3.New(backend)
-	srv := httptest.NewServer(faker.Server())
-	t.Cleanup(srv.Close)
-	if err := backend.CreateBucket(bucket); err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv("AWS_ACCESS_KEY_ID", "test")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
-	t.Setenv("AWS_ENDPOINT_URL", "")
-	t.Setenv("AWS_REGION", "")
-	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "none"))
-	return "s3://" + bucket + "/root?endpoint=" + srv.URL
-}
-
 func TestStorageLocalFileMem(t *testing.T) {
 	for kind, root := range roots(t) {
 		t.Run(kind, func(t *testing.T) { checkFS(t, root) })
@@ -62,7 +41,7 @@ func TestStorageLocalFileMem(t *testing.T) {
 }
 
 func TestStorageFakeS3(t *testing.T) {
-	checkFS(t, fakeS3(t, "grist-test"))
+	checkFS(t, Join(storagetest.FakeS3(t, "grist-test"), "root"))
 }
 
 func names(es []Entry) string {
@@ -389,7 +368,7 @@ func TestParseURLDefaults(t *testing.T) {
 // TestFakeS3RangedReads: a 3 MiB object read through OpenAt costs a few
 // ranged GETs, never a whole-object GET.
 func TestFakeS3RangedReads(t *testing.T) {
-	root := fakeS3(t, "ranges")
+	root := Join(storagetest.FakeS3(t, "ranges"), "root")
 	ctx := context.Background()
 	data := bytes.Repeat([]byte("0123456789abcdef"), 3<<16)
 	if err := WriteFile(ctx, Join(root, "f.bin"), data); err != nil {
@@ -458,7 +437,7 @@ func BenchmarkMemWrite(b *testing.B) {
 // TestFakeS3Multipart: an object larger than one upload part is committed
 // whole; aborting one after parts were sent leaves nothing.
 func TestFakeS3Multipart(t *testing.T) {
-	root := fakeS3(t, "multi")
+	root := Join(storagetest.FakeS3(t, "multi"), "root")
 	ctx := context.Background()
 	data := make([]byte, 17<<20+5)
 	rng := rand.New(rand.NewPCG(3, 4))
