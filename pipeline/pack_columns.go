@@ -1,6 +1,8 @@
 package pipeline
 
 import (
+	"slices"
+
 	"github.com/apache/arrow/go/v17/arrow"
 	"github.com/apache/arrow/go/v17/arrow/array"
 	"github.com/apache/arrow/go/v17/arrow/memory"
@@ -36,6 +38,7 @@ type exampleColumns struct {
 	offs     []int32 // i*seqLen for i = 0..len-1, shared by the records made
 	ones     []int8  // seqLen ones: the attention mask of a row without padding
 	lastRows int     // rows of the last batch: the capacity given to the next
+	placed   bool    // mlm: the next add's row was written in place (rowDest)
 }
 
 func newExampleColumns(o pack.PackOptions) *exampleColumns {
@@ -49,11 +52,27 @@ func newExampleColumns(o pack.PackOptions) *exampleColumns {
 
 // reset drops the rows gathered and not taken (a task that failed).
 func (c *exampleColumns) reset() {
-	c.rows = 0
+	c.rows, c.placed = 0, false
 	c.ids, c.labels, c.pos, c.seqLens, c.seqOffs, c.mask, c.special = nil, nil, nil, nil, nil, nil, nil
 }
 
-// add appends one example; its slices are copied.
+// rowDest gives an mlm Packer (pack.Packer.SetRowDest) the next row of the
+// input_ids, labels and special_tokens_mask columns to write its example
+// into; the add that follows takes that row as it is.
+func (c *exampleColumns) rowDest() (ids, labels []int32, special []int8) {
+	if c.ids == nil {
+		c.alloc()
+	}
+	n, L := len(c.ids), c.seqLen
+	c.ids = slices.Grow(c.ids, L)[:n+L]
+	c.labels = slices.Grow(c.labels, L)[:n+L]
+	c.special = slices.Grow(c.special, L)[:n+L]
+	c.placed = true
+	return c.ids[n:], c.labels[n:], c.special[n:]
+}
+
+// add appends one example; its slices are copied, except a row written in
+// place through rowDest.
 func (c *exampleColumns) add(e *pack.Example) {
 	if c.ids == nil {
 		c.alloc()
@@ -62,9 +81,14 @@ func (c *exampleColumns) add(e *pack.Example) {
 	if mask == nil {
 		mask = c.ones // no padding: all ones
 	}
+	c.mask = append(c.mask, mask...)
+	c.rows++
+	if c.placed {
+		c.placed = false
+		return
+	}
 	c.ids = append(c.ids, e.InputIDs...)
 	c.labels = append(c.labels, e.Labels...)
-	c.mask = append(c.mask, mask...)
 	if c.mlm {
 		c.special = append(c.special, e.SpecialTokensMask...)
 	} else {
@@ -72,7 +96,6 @@ func (c *exampleColumns) add(e *pack.Example) {
 		c.seqLens = append(c.seqLens, e.SeqLens...)
 		c.seqOffs = append(c.seqOffs, int32(len(c.seqLens)))
 	}
-	c.rows++
 }
 
 // alloc gives the column slices room for as many rows as the last batch had.

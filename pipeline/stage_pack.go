@@ -127,6 +127,9 @@ func (s *packStage) StartTask(t *Task) (TaskStage, error) {
 			return nil, err
 		}
 		pt.p = p
+		if s.o.Examples == pack.ExamplesMLM {
+			p.SetRowDest(pt.cols.rowDest)
+		}
 	} else {
 		pt.p.Reset()
 		pt.cols.reset()

@@ -73,6 +73,7 @@ func readJSONLGz[T any](t testing.TB, path string) []T {
 var hfGoldenNames = []string{
 	"bytelevel-bpe", "bytelevel-bpe-ignore-merges", "wordpiece", "unigram",
 	"unigram-bytefallback", "bpe-bytefallback", "bpe-llama", "spm-unigram-converted", "bpe-prefix-suffix", "bpe-misc-pretok",
+	"bert-base-uncased",
 }
 
 // TestHFGolden compares ids, templated ids and decoded text with what the

@@ -225,35 +225,133 @@ func (m *Masker) mask(ids, labels []int32, special []int8, stream, row, cp uint6
 	if m.maxPred >= 0 {
 		return m.maskCapped(ids, labels, special, &g, s)
 	}
-	count, pos := m.selectUncapped(ids, labels, special, false, s, &g)
+	count, pos := m.selectUncapped(ids, labels, special, s, &g)
 	m.replace(ids, pos, &g)
 	return count
 }
 
-// maskRow masks a row as the Packer assembles it: ids[:used] framed by [CLS]
-// and [SEP], padding after. It also writes special (Example.SpecialTokensMask:
-// every position whose id is special, which includes [CLS], [SEP] and the pad
-// id), in the same pass as the selection when there is no cap. The result is
-// exactly specialsOf followed by mask: padding positions are special, never
-// selected, and take their draws in the token rule (skipped by advancing the
-// SplitMix64 state, which moves by a constant per draw).
-func (m *Masker) maskRow(ids, labels []int32, special []int8, used int, stream, row, cp uint64, s *maskScratch) int {
+// maskRow writes one masked copy of a row as the Packer assembles it: src
+// holds the row's ids through its [SEP] (used positions, [CLS] first); ids,
+// labels and special (Example.SpecialTokensMask: every position whose id is
+// special, which includes [CLS], [SEP] and the pad id) receive the whole
+// row, padded with pad after used. src is only read, so every copy of a row
+// masks the same ids, and ids may be the output column itself. The result is
+// exactly specialsOf followed by mask on the padded row: padding positions
+// are special, never selected, and take their draws in the token rule
+// (skipped by advancing the SplitMix64 state, which moves by a constant per
+// draw).
+func (m *Masker) maskRow(src []int32, used int, ids, labels []int32, special []int8, pad int32, stream, row, cp uint64, s *maskScratch) int {
+	n := len(ids)
+	src, labels, special = src[:used], labels[:n], special[:n]
 	tail := special[used:]
 	for i := range tail {
 		tail[i] = 1
 	}
+	fillPad(ids[used:], pad)
 	if m.maxPred >= 0 {
+		copy(ids, src)
 		m.specialsOf(special[:used], ids[:used])
 		return m.mask(ids, labels, special, stream, row, cp, s)
 	}
 	g := rng{s: splitmix(splitmix(splitmix(splitmix(m.seed)^stream)^row) ^ cp)}
-	count, pos := m.selectUncapped(ids[:used], labels, special, true, s, &g)
-	fillIgnore(labels[used:len(ids)])
-	if !m.o.WholeWord {
-		g.s += 0x9e3779b97f4a7c15 * uint64(len(ids)-used)
+	if cap(s.pos) < n {
+		s.pos = make([]int32, n)
 	}
+	var count int
+	var pos []int32
+	if m.o.WholeWord {
+		count, pos = m.selectWordsRow(src, ids, labels, special, s.pos[:n], &g)
+	} else {
+		count, pos = m.selectTokensRow(src, ids, labels, special, s.pos[:n], &g)
+		g.s += 0x9e3779b97f4a7c15 * uint64(n-used)
+	}
+	fillIgnore(labels[used:])
 	m.replace(ids, pos, &g)
 	return count
+}
+
+// fillPad sets every id to pad, doubling a filled prefix with copy.
+func fillPad(ids []int32, pad int32) {
+	if len(ids) == 0 {
+		return
+	}
+	ids[0] = pad
+	for k := 1; k < len(ids); k *= 2 {
+		copy(ids[k:], ids[:k])
+	}
+}
+
+// selectTokensRow is the token rule of maskRow over src (no cap): it copies
+// src to ids, writes special and labels, and lists in order the positions
+// whose label is not IgnoreIndex (a selected id equal to IgnoreIndex keeps
+// that label and is not replaced, as in maskCapped).
+//
+// Hand-written, like selectWordsRow, because it runs once per token: it
+// selects without branching on the draws (a 15% event mispredicts too often
+// to branch on) and lists positions without branching either; one table
+// lookup per id gives its special and word-start flags.
+func (m *Masker) selectTokensRow(src, ids, labels []int32, special []int8, pos []int32, g *rng) (int, []int32) {
+	class := m.class
+	thr := m.thrSelect
+	ids, labels, special = ids[:len(src)], labels[:len(src)], special[:len(src)]
+	count, k := 0, 0
+	for i, id := range src {
+		var sp int32
+		if x := int(id); uint(x) < uint(len(class)) {
+			sp = int32(class[x] & classSpecial)
+		}
+		ids[i] = id
+		special[i] = int8(sp)
+		sel := int32((g.u53()-thr)>>63) & (sp - 1) // 1: selected
+		lab := IgnoreIndex + sel*(id-IgnoreIndex)
+		labels[i] = lab
+		count += int(sel)
+		pos[k] = int32(i)
+		k += int(nonZero(lab - IgnoreIndex))
+	}
+	return count, pos[:k]
+}
+
+// selectWordsRow is the whole-word rule of maskRow: one draw at the first
+// piece of every word, its outcome applied to the word's pieces. A word
+// starts at a word-start piece or after a special position; special
+// positions take no draw and are never selected. (It branches on the draws:
+// a branch-free variant, drawing at every position and keeping the draw at
+// word starts, ran about 40% slower, its extra work outweighing the
+// mispredictions of a once-per-word 15% event.)
+func (m *Masker) selectWordsRow(src, ids, labels []int32, special []int8, pos []int32, g *rng) (int, []int32) {
+	class := m.class
+	thr := m.thrSelect
+	n := len(src)
+	ids, labels, special = ids[:n], labels[:n], special[:n]
+	copy(ids, src)
+	fillIgnore(labels)
+	count := 0
+	listed := pos[:0]
+	inWord, sel := false, false
+	for i, id := range src {
+		c := uint8(classWordStart)
+		if x := int(id); uint(x) < uint(len(class)) {
+			c = class[x]
+		}
+		special[i] = int8(c & classSpecial)
+		if c&classSpecial != 0 {
+			inWord = false
+			continue
+		}
+		if !inWord || c&classWordStart != 0 {
+			inWord = true
+			sel = g.u53() < thr
+		}
+		if sel {
+			labels[i] = id
+			count++
+			if id != IgnoreIndex {
+				listed = append(listed, int32(i))
+			}
+		}
+	}
+	return count, listed
 }
 
 // fillIgnore sets every label to IgnoreIndex, doubling a filled prefix with
@@ -271,18 +369,12 @@ func fillIgnore(labels []int32) {
 // nonZero is 1 when v != 0, else 0, without a branch.
 func nonZero(v int32) uint32 { return (uint32(v) | uint32(-v)) >> 31 }
 
-// selectUncapped selects positions of ids without max_predictions, writing
-// labels, and lists in order the positions whose label is not IgnoreIndex (a
-// selected id equal to IgnoreIndex keeps that label and is not replaced, as
-// in maskCapped). With fused it also writes special from the ids; otherwise
-// it reads it.
-//
-// Hand-written because it runs once per token: the token rule selects without
-// branching on the draws (a 15% event mispredicts too often to branch on) and
-// lists positions without branching either; one table lookup per id gives
-// both its special and word-start flags. (A branch-free whole-word variant,
-// listing word boundaries first, measured no faster on real text.)
-func (m *Masker) selectUncapped(ids, labels []int32, special []int8, fused bool, s *maskScratch, g *rng) (int, []int32) {
+// selectUncapped selects positions of ids without max_predictions from the
+// caller's special mask (Mask), writing labels, and lists in order the
+// positions whose label is not IgnoreIndex (a selected id equal to
+// IgnoreIndex keeps that label and is not replaced, as in maskCapped). The
+// Packer's path is maskRow's kernels, which compute special from the ids.
+func (m *Masker) selectUncapped(ids, labels []int32, special []int8, s *maskScratch, g *rng) (int, []int32) {
 	n := len(ids)
 	if cap(s.pos) < n {
 		s.pos = make([]int32, n)
@@ -291,21 +383,12 @@ func (m *Masker) selectUncapped(ids, labels []int32, special []int8, fused bool,
 	labels = labels[:n]
 	special = special[:n]
 	if m.o.WholeWord {
-		return m.selectWordsUncapped(ids, labels, special, fused, pos, g)
+		return m.selectWordsUncapped(ids, labels, special, pos, g)
 	}
-	class := m.class
 	thr := m.thrSelect
 	count, k := 0, 0
 	for i, id := range ids {
-		var sp int32
-		if fused {
-			if x := int(id); uint(x) < uint(len(class)) {
-				sp = int32(class[x] & classSpecial)
-			}
-			special[i] = int8(sp)
-		} else {
-			sp = int32(nonZero(int32(special[i])))
-		}
+		sp := int32(nonZero(int32(special[i])))
 		sel := int32((g.u53()-thr)>>63) & (sp - 1) // 1: selected
 		lab := IgnoreIndex + sel*(id-IgnoreIndex)
 		labels[i] = lab
@@ -438,7 +521,7 @@ func (m *Masker) selectWords(ids, labels []int32, special []int8, g *rng, s *mas
 
 // selectWordsUncapped is the whole-word rule of selectUncapped: one draw at
 // the first piece of every word, its outcome applied to the word's pieces.
-func (m *Masker) selectWordsUncapped(ids, labels []int32, special []int8, fused bool, pos []int32, g *rng) (int, []int32) {
+func (m *Masker) selectWordsUncapped(ids, labels []int32, special []int8, pos []int32, g *rng) (int, []int32) {
 	class := m.class
 	thr := m.thrSelect
 	count := 0
@@ -449,15 +532,8 @@ func (m *Masker) selectWordsUncapped(ids, labels []int32, special []int8, fused 
 		if x := int(id); uint(x) < uint(len(class)) {
 			c = class[x]
 		}
-		var sp bool
-		if fused {
-			special[i] = int8(c & classSpecial)
-			sp = c&classSpecial != 0
-		} else {
-			sp = special[i] != 0
-		}
 		labels[i] = IgnoreIndex
-		if sp {
+		if special[i] != 0 {
 			inWord = false
 			continue
 		}

@@ -425,8 +425,21 @@ func TestMaskKernelsMatchReference(t *testing.T) {
 		if got != want || !slices.Equal(ids, wantIDs) || !slices.Equal(labels, wantLabels) {
 			t.Fatalf("trial %d (%+v): Mask gave %d %v %v, want %d %v %v", trial, o, got, ids, labels, want, wantIDs, wantLabels)
 		}
-		ids, labels, sp := slices.Clone(row), make([]int32, L), make([]int8, L)
-		got = m.maskRow(ids, labels, sp, used, stream, rowIdx, cp, new(maskScratch))
+		// maskRow reads the row through [SEP] only and writes every position
+		// of its outputs, which start as garbage; the row is left as it was
+		ids, labels, sp := make([]int32, L), make([]int32, L), make([]int8, L)
+		for i := range ids {
+			ids[i], labels[i], sp[i] = 99, 98, 5
+		}
+		src := slices.Clone(row)
+		for i := used; i < L; i++ {
+			src[i] = 97
+		}
+		before := slices.Clone(src)
+		got = m.maskRow(src, used, ids, labels, sp, toks.Pad, stream, rowIdx, cp, new(maskScratch))
+		if !slices.Equal(src, before) {
+			t.Fatalf("trial %d: maskRow changed its source row", trial)
+		}
 		if got != want || !slices.Equal(ids, wantIDs) || !slices.Equal(labels, wantLabels) || !slices.Equal(sp, special) {
 			t.Fatalf("trial %d (%+v, used %d): maskRow gave %d %v %v %v, want %d %v %v %v", trial, o, used, got, ids, labels, sp, want, wantIDs, wantLabels, special)
 		}

@@ -190,7 +190,9 @@ type Packer struct {
 	bf     bestFit
 
 	m       *Masker
-	orig    []int32
+	src     []int32 // mlm: the row being assembled, [CLS] ids [SEP], before masking
+	dest    func() (ids, labels []int32, special []int8)
+	own     Example // mlm: the Packer's own InputIDs, Labels and SpecialTokensMask, used without dest
 	scratch maskScratch
 }
 
@@ -222,7 +224,7 @@ func NewPacker(opts PackOptions, toks Tokens, emit func(*Example) error) (*Packe
 			return nil, err
 		}
 		p.m = m
-		p.orig = make([]int32, opts.SeqLen)
+		p.src = make([]int32, opts.SeqLen)
 		p.ex.SpecialTokensMask = make([]int8, opts.SeqLen)
 	case ExamplesSFT:
 		p.sft = true
@@ -239,12 +241,20 @@ func NewPacker(opts PackOptions, toks Tokens, emit func(*Example) error) (*Packe
 		for i := range p.ex.PositionIDs {
 			p.ex.PositionIDs[i] = int32(i)
 		}
+		p.own = p.ex
 	}
 	if opts.Strategy == StrategyBestFit {
 		p.bf.init(p.cap)
 	}
 	return p, nil
 }
+
+// SetRowDest makes an mlm Packer write each example's input_ids, labels and
+// special_tokens_mask straight into the slices f returns (each seq_len long,
+// for example the next row of output columns) instead of its own buffers;
+// the Example given to emit then holds those slices. f is called once per
+// example, right before it is masked. Other example kinds ignore it.
+func (p *Packer) SetRowDest(f func() (ids, labels []int32, special []int8)) { p.dest = f }
 
 // SetStream mixes id into the MLM RNG seed, so parallel Packers sharing a seed draw
 // different masks. Call it before the first Add.
@@ -415,8 +425,10 @@ func (p *Packer) Flush() error {
 // records its span; labels nil means labels = ids (ar), ignored for mlm.
 func (p *Packer) place(at, doc, start int, ids, labels []int32, truncated bool) {
 	pos := p.base + at
-	copy(p.ex.InputIDs[pos:], ids)
-	if !p.mlm {
+	if p.mlm {
+		copy(p.src[pos:], ids)
+	} else {
+		copy(p.ex.InputIDs[pos:], ids)
 		if labels == nil {
 			labels = ids
 		}
@@ -435,18 +447,18 @@ func (p *Packer) emitRow(n int) error {
 	L := p.o.SeqLen
 	used := p.base + n
 	if p.mlm {
-		ex.InputIDs[0] = p.t.CLS
-		ex.InputIDs[used] = p.t.SEP
+		p.src[0] = p.t.CLS
+		p.src[used] = p.t.SEP
 		used++
 		p.stats.FrameTokens += 2
 	}
 	pad := L - used
 	if pad > 0 {
-		ids := ex.InputIDs[used:]
-		for i := range ids {
-			ids[i] = p.t.Pad
-		}
-		if !p.mlm {
+		if !p.mlm { // mlm rows are padded by maskRow
+			ids := ex.InputIDs[used:]
+			for i := range ids {
+				ids[i] = p.t.Pad
+			}
 			lab := ex.Labels[used:]
 			pos := ex.PositionIDs[used:]
 			for i := range lab {
@@ -490,16 +502,13 @@ func (p *Packer) emitRow(n int) error {
 
 func (p *Packer) emitMLM(used int) error {
 	ex := &p.ex
-	sp := ex.SpecialTokensMask
-	if p.m.o.DupeFactor > 1 {
-		copy(p.orig, ex.InputIDs[:used])
-	}
 	for c := 0; c < p.m.o.DupeFactor; c++ {
-		if c > 0 {
-			copy(ex.InputIDs, p.orig[:used])
+		ex.InputIDs, ex.Labels, ex.SpecialTokensMask = p.own.InputIDs, p.own.Labels, p.own.SpecialTokensMask
+		if p.dest != nil {
+			ex.InputIDs, ex.Labels, ex.SpecialTokensMask = p.dest()
 		}
 		ex.Copy = c
-		p.stats.MaskedTokens += int64(p.m.maskRow(ex.InputIDs, ex.Labels, sp, used, p.stream, uint64(ex.Row), uint64(c), &p.scratch))
+		p.stats.MaskedTokens += int64(p.m.maskRow(p.src, used, ex.InputIDs, ex.Labels, ex.SpecialTokensMask, p.t.Pad, p.stream, uint64(ex.Row), uint64(c), &p.scratch))
 		p.stats.Examples++
 		if err := p.emit(ex); err != nil {
 			return err
