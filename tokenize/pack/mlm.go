@@ -330,7 +330,7 @@ func (m *Masker) selectWordsRow(src, ids, labels []int32, special []int8, pos []
 	copy(ids, src)
 	st := g.s
 	bm, left := m.drawBits(st), uint64(64) // outcomes of the next draws, lowest bit first; bits left
-	var inWord, sel uint64                  // 1: the last position was a non-special piece; 1: its word is selected
+	var inWord, sel uint64                 // 1: the last position was a non-special piece; 1: its word is selected
 	count, k := 0, 0
 	for i, id := range src {
 		c := uint8(classWordStart)
