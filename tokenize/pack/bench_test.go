@@ -1,7 +1,15 @@
 package pack
 
 import (
+	"bytes"
+	"compress/gzip"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
 	"testing"
+
+	"github.com/grist/grist/tokenize"
 )
 
 func benchPack(b *testing.B, o PackOptions, toks Tokens) {
@@ -50,38 +58,82 @@ func BenchmarkPackMLM(b *testing.B) {
 	benchPack(b, o, cl100kMLM)
 }
 
+// BenchmarkMaskTokens measures masking on rows of real BERT base uncased ids
+// (bertRows), token and whole-word rules: Mask, the public kernel that takes
+// the caller's special mask and masks in place, and maskRow, the Packer's,
+// which computes the special mask and writes the masked copy to output rows.
 func BenchmarkMaskTokens(b *testing.B) {
+	rows, toks := bertRows(b)
 	for _, whole := range []bool{false, true} {
-		name := "token"
-		if whole {
-			name = "whole_word"
+		o := *withDefaults(&MLMOptions{})
+		o.WholeWord = whole
+		m, err := NewMasker(o, toks, 1)
+		if err != nil {
+			b.Fatal(err)
 		}
-		b.Run(name, func(b *testing.B) {
-			o := *withDefaults(&MLMOptions{})
-			o.WholeWord = whole
-			ws := make([]bool, 100277)
-			for i := range ws {
-				ws[i] = i%3 != 0
-			}
-			toks := cl100kMLM
-			toks.WordStart = ws
-			m, err := NewMasker(o, toks, 1)
-			if err != nil {
-				b.Fatal(err)
-			}
-			docs := syntheticDocs(2, 1, 512, 0, 512, 100000, 1)
-			row := docs[0]
-			ids := make([]int32, len(row))
-			labels := make([]int32, len(row))
-			special := make([]int8, len(row))
-			special[0], special[len(row)-1] = 1, 1
-			b.SetBytes(int64(len(row)) * 4)
-			b.ReportAllocs()
-			for b.Loop() {
-				copy(ids, row)
-				m.Mask(ids, labels, special, 0, uint64(b.N), 0)
-			}
-			b.ReportMetric(float64(len(row))*float64(b.N)/b.Elapsed().Seconds()/1e6, "Mtok/s")
-		})
+		rule := "token"
+		if whole {
+			rule = "whole_word"
+		}
+		ids, labels, special := make([]int32, 512), make([]int32, 512), make([]int8, 512)
+		var s maskScratch
+		for _, kernel := range []string{"Mask", "maskRow"} {
+			b.Run(rule+"/"+kernel, func(b *testing.B) {
+				b.SetBytes(512 * 4)
+				b.ReportAllocs()
+				r := 0
+				for b.Loop() {
+					row := rows[r%len(rows)]
+					if kernel == "Mask" {
+						copy(ids, row)
+						m.specialsOf(special, ids)
+						m.Mask(ids, labels, special, 0, uint64(r), 0)
+					} else {
+						m.maskRow(row, 512, ids, labels, special, toks.Pad, 0, uint64(r), 0, &s)
+					}
+					r++
+				}
+				b.ReportMetric(512*float64(b.N)/b.Elapsed().Seconds()/1e6, "Mtok/s")
+			})
+		}
 	}
+}
+
+// bertRows tokenizes the sample texts with BERT base uncased's tokenizer
+// (tokenize/testdata/hf) and cuts the ids into rows of 510, framed by [CLS]
+// and [SEP] to 512, with the Tokens of MLM packing.
+func bertRows(b *testing.B) ([][]int32, Tokens) {
+	b.Helper()
+	gz, err := os.ReadFile(filepath.Join("..", "testdata", "hf", "bert-base-uncased.json.gz"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(gz))
+	if err != nil {
+		b.Fatal(err)
+	}
+	data, err := io.ReadAll(zr)
+	if err != nil {
+		b.Fatal(err)
+	}
+	tok, err := tokenize.ParseHF("bert-base-uncased", data, tokenize.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	toks, err := TokensFor(tok, ExamplesMLM)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if toks.WordStart, err = WordStarts(tok.VocabSize(), tok.Piece, "auto"); err != nil {
+		b.Fatal(err)
+	}
+	var stream []int32
+	for _, s := range sampleTexts(b) {
+		stream = tok.Encode(stream, []byte(s))
+	}
+	var rows [][]int32
+	for ; len(stream) >= 510; stream = stream[510:] {
+		rows = append(rows, slices.Concat([]int32{toks.CLS}, stream[:510], []int32{toks.SEP}))
+	}
+	return rows, toks
 }
