@@ -11,7 +11,9 @@
 # corpus, reused when it already holds one of that SIZE; default
 # /tmp/grist-soak-corpus-SIZE), OUT (output folder; default a temporary one,
 # removed at the end unless KEEP=1), WORKERS (default: grist's), GRIST (binary;
-# built from this tree when unset), TIMELINE (seconds between timeline rows, 10).
+# built from this tree when unset), TIMELINE (seconds between timeline rows, 10),
+# PROFILE=1 (write a heap profile at the live heap's peak, GRIST_HEAPPROFILE,
+# and print its top allocations; the profile is kept with KEEP=1).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 export PATH="/usr/local/go/bin:$PATH"
@@ -51,6 +53,7 @@ sed -e "s#^  paths: .*#  paths: [$CORPUS]#" -e "s#out/pretrain#$work/unused#g" \
   "$root/configs/pretrain-ar.yaml" > "$work/pipeline.yaml"
 wflag=()
 [ -n "${WORKERS:-}" ] && wflag=(--workers "$WORKERS")
+[ "${PROFILE:-0}" = 1 ] && export GRIST_HEAPPROFILE="$work/heap.pprof"
 
 # --- run, sampling VmRSS of the grist process (the child of /usr/bin/time) every second
 rm -rf "$OUT"
@@ -97,6 +100,12 @@ for t, r, p in rows:
         last, lastp = t, p
 print("peak RSS by phase: " + ", ".join("%s %d MB" % kv for kv in peak_phase.items()))
 EOF
+
+if [ -f "$work/heap.pprof" ]; then
+  echo
+  echo "heap at the live peak ($work/heap.pprof):"
+  (cd "$root" && go tool pprof -sample_index=inuse_space -top -nodecount=15 "$grist" "$work/heap.pprof" 2>/dev/null | sed -n '/flat%/,$p')
+fi
 
 echo
 if [ "$rc" -ne 0 ]; then echo "soak: run failed (exit $rc):"; tail -5 "$work/run.err"; exit 1; fi

@@ -3,4 +3,9 @@ package main
 
 import "os"
 
-func main() { os.Exit(Main(os.Args[1:])) }
+func main() {
+	stop := startHeapProfile()
+	code := Main(os.Args[1:])
+	stop()
+	os.Exit(code)
+}
