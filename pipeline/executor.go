@@ -8,9 +8,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -84,7 +86,7 @@ type runner struct {
 	phases      []phase
 	mem         memory.Allocator
 	idMu        sync.Mutex
-	idCache     map[[2]int][]string
+	idCache     map[[2]int]*idList // dropped at the end of each task phase
 	readDocs    atomic.Int64
 	readBytes   atomic.Int64
 	inputBytes  int64
@@ -499,6 +501,7 @@ func (r *runner) runTaskPhase(ctx context.Context, ph phase) error {
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	defer r.dropIDCache()
 	jobs := make(chan TaskSpec)
 	var wg sync.WaitGroup
 	var mu sync.Mutex
@@ -695,16 +698,23 @@ func (r *runner) runTask(ctx context.Context, ph phase, spec TaskSpec) (err erro
 			return err
 		}
 	}
-	// A barrier may hold rows until its task's input ends (shuffle).
+	// A barrier may hold rows until its task's input ends (shuffle): it
+	// hands them on in batches of its choosing, until Finish returns nil.
 	if f, ok := app.(interface {
 		Finish(ctx context.Context, t *Task) (arrow.Record, error)
 	}); ok {
 		t.step = ph.apply
-		rec, err := f.Finish(ctx, t)
-		if err != nil {
-			return err
-		}
-		if rec != nil {
+		for {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			rec, err := f.Finish(ctx, t)
+			if err != nil {
+				return err
+			}
+			if rec == nil {
+				break
+			}
 			t.stats.Stages[ph.apply].DocsOut += rec.NumRows()
 			if err := flow(rec, 0); err != nil {
 				return err
@@ -1086,7 +1096,25 @@ func (r *interReader) Close() error {
 	return r.f.Close()
 }
 
-// docIDAt reads the id column of a task's barrier data once and caches it.
+// idList holds the ids of one task's barrier data compactly: the bytes of
+// all ids and where each ends (a []string would cost a 16-byte header per id
+// and keep the decoded Arrow buffers alive).
+type idList struct {
+	bytes []byte
+	ends  []uint32
+}
+
+func (l *idList) at(i int) string {
+	start := uint32(0)
+	if i > 0 {
+		start = l.ends[i-1]
+	}
+	return string(l.bytes[start:l.ends[i]])
+}
+
+// docIDAt reads the id column of a task's barrier data once and caches it
+// for the rest of the task phase (runTaskPhase drops the cache, so it does
+// not grow from phase to phase).
 func (r *runner) docIDAt(phase, task, row int) (string, error) {
 	r.idMu.Lock()
 	defer r.idMu.Unlock()
@@ -1098,6 +1126,7 @@ func (r *runner) docIDAt(phase, task, row int) (string, error) {
 			return "", err
 		}
 		defer src.Close()
+		ids = &idList{}
 		for {
 			rec, err := src.Next()
 			if err == io.EOF {
@@ -1112,19 +1141,33 @@ func (r *runner) docIDAt(phase, task, row int) (string, error) {
 				return "", err
 			}
 			for i := 0; i < col.Len(); i++ {
-				ids = append(ids, col.Value(i))
+				ids.bytes = append(ids.bytes, col.Value(i)...)
+				if len(ids.bytes) > math.MaxUint32 {
+					rec.Release()
+					return "", fmt.Errorf("barrier data of task %d: ids exceed 4 GB", task)
+				}
+				ids.ends = append(ids.ends, uint32(len(ids.bytes)))
 			}
 			rec.Release()
 		}
+		ids.bytes = slices.Clip(ids.bytes)
+		ids.ends = slices.Clip(ids.ends)
 		if r.idCache == nil {
-			r.idCache = map[[2]int][]string{}
+			r.idCache = map[[2]int]*idList{}
 		}
 		r.idCache[key] = ids
 	}
-	if row < 0 || row >= len(ids) {
+	if row < 0 || row >= len(ids.ends) {
 		return "", fmt.Errorf("barrier data of task %d has no row %d", task, row)
 	}
-	return ids[row], nil
+	return ids.at(row), nil
+}
+
+// dropIDCache forgets the ids docIDAt cached.
+func (r *runner) dropIDCache() {
+	r.idMu.Lock()
+	r.idCache = nil
+	r.idMu.Unlock()
 }
 
 // beforeStep collects what the report needs from a step's input: the

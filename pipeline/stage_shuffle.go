@@ -56,8 +56,9 @@ func (o *ShuffleOptions) Validate() error {
 // row's position key inside its destination part. Phase B drops it.
 const shuffleKeyField = "__grist_shuffle_key"
 
-// minEmitBytes is the smallest batch phase B hands on (unless the part is
-// smaller): tiny batches would only add per-batch costs downstream.
+// minEmitBytes is the smallest batch phase B hands on (unless the part or
+// emitBytes is smaller): tiny batches would only add per-batch costs
+// downstream.
 const minEmitBytes = 1 << 20
 
 // shuffleStage is a barrier and a two-level shuffle. Every row gets one
@@ -77,11 +78,13 @@ const minEmitBytes = 1 << 20
 // cut into B equal sub-ranges (sub-buckets), B chosen from the part's bytes
 // so that a sub-bucket takes at most a quarter of the memory bound;
 // sub-bucket j is gathered from every task's batches for k (rows whose key
-// falls in range j), sorted in memory, and handed on in slices; then j+1.
-// Each pass reads the part's batches again (B passes; one for a part under
-// a quarter of the bound). Peak memory is about half the bound (a gathered
-// sub-bucket and its sorted copy) plus one batch being read: the rest of the
-// bound is left to the Go heap's headroom and to the steps downstream.
+// falls in range j), sorted in memory column by column, and handed on in
+// slices; then j+1. Each pass reads the part's batches again (B passes; one
+// for a part under a quarter of the bound). Peak memory is a quarter of the
+// bound plus its largest column (a gathered sub-bucket and the sorted copy
+// of one column), one batch being read and one slice handed on (at most
+// 1/32 of the bound): the rest of the bound is left to the Go heap's
+// headroom and to the steps downstream.
 //
 // Why this mixes well enough for training: a row's part and its position
 // inside the part are both functions of seeded hashes of its identity, so
@@ -94,12 +97,12 @@ const minEmitBytes = 1 << 20
 // permutation differs from the earlier, whole-part shuffle that permuted
 // positions with a PCG; both are seeded and deterministic.)
 //
-// The executor hands rows on from an Applier per call, so phase B emits its
+// The executor hands rows on from an Applier per call: phase B emits its
 // part in slices as Apply is called on the task's own rows (one call per
 // batch task k passed to the barrier; those rows are sent elsewhere), and
-// what remains from Finish. A task that had few batches but receives a
-// large part therefore returns larger slices; memory stays bounded while a
-// part has no more sub-buckets than its task had batches.
+// what remains from Finish, which the executor calls until it returns nil.
+// Every slice is a slice of one sorted sub-bucket holding at most
+// emitBytes, whatever the part's size and the task's number of batches.
 type shuffleStage struct {
 	seed   uint64
 	budget int64 // bytes of row buffers per worker
@@ -115,6 +118,11 @@ func (s *shuffleStage) subBucketBytes() int64 { return max(s.budget/4, 1) }
 
 // flushBytes is the size of phase A's buffers.
 func (s *shuffleStage) flushBytes() int64 { return max(s.budget/8, 1) }
+
+// emitBytes is the most phase B hands on at once: the steps and the writer
+// after the shuffle hold a batch (and the writer its values converted) while
+// they work on it, so batches are kept to a small share of the bound.
+func (s *shuffleStage) emitBytes() int64 { return max(s.budget/32, 1) }
 
 // route returns the destination part of row `row` of task `task` and its
 // key inside that part.
@@ -380,7 +388,7 @@ type shuffleApplier struct {
 	srcs    []shuffleSource // tasks that sent rows to this part
 	rows    int64           // rows of the part
 	nb      int             // sub-buckets
-	chunk   int64           // rows handed on per Apply call
+	chunk   int64           // rows handed on per call (at most)
 	next    int             // next sub-bucket to build
 	emitted int64
 	cur     arrow.Record // sorted sub-bucket being handed on (no key column)
@@ -424,10 +432,12 @@ func (a *shuffleApplier) plan(t *Task) error {
 		return nil
 	}
 	a.nb = int(max(1, (bytes+a.s.subBucketBytes()-1)/a.s.subBucketBytes()))
-	a.chunk = (a.rows + int64(calls) - 1) / int64(calls)
-	if avg := max(bytes/a.rows, 1); a.chunk*avg < minEmitBytes {
-		a.chunk = min(a.rows, (minEmitBytes+avg-1)/avg)
-	}
+	// The part spread over the calls, but no slice under the floor (per-batch
+	// costs) nor over emitBytes (memory downstream); Finish hands on the rest.
+	avg := max(bytes/a.rows, 1)
+	most := max(1, a.s.emitBytes()/avg)
+	least := min(most, (min(minEmitBytes, a.s.emitBytes())+avg-1)/avg)
+	a.chunk = min(max((a.rows+int64(calls)-1)/int64(calls), least), most)
 	t.Count("sub_buckets", int64(a.nb))
 	return nil
 }
@@ -443,15 +453,19 @@ func (a *shuffleApplier) Apply(ctx context.Context, t *Task, rec arrow.Record, f
 	return a.emit(ctx, t, a.chunk)
 }
 
-// Finish hands on the rest of the part.
+// Finish hands on the next slice of what remains of the part; the
+// executor calls it until it returns nil.
 func (a *shuffleApplier) Finish(ctx context.Context, t *Task) (arrow.Record, error) {
 	if !a.planned {
 		if err := a.plan(t); err != nil {
 			return nil, err
 		}
 	}
-	defer a.release()
-	return a.emit(ctx, t, a.rows-a.emitted)
+	rec, err := a.emit(ctx, t, a.chunk)
+	if rec == nil || err != nil {
+		a.release()
+	}
+	return rec, err
 }
 
 func (a *shuffleApplier) release() {
@@ -461,46 +475,32 @@ func (a *shuffleApplier) release() {
 	}
 }
 
-// emit returns the next n rows of the part in key order (nil when none are
-// left): slices of the current sorted sub-bucket, building the next one when
-// it runs out.
+// emit returns the next rows of the part in key order, at most n (nil when
+// none are left): a slice of the current sorted sub-bucket, built when the
+// previous one runs out. Slices do not span sub-buckets, so handing on
+// costs no copy.
 func (a *shuffleApplier) emit(ctx context.Context, t *Task, n int64) (arrow.Record, error) {
 	n = min(n, a.rows-a.emitted)
-	var pieces []arrow.Record
-	defer func() {
-		for _, p := range pieces {
-			p.Release()
-		}
-	}()
-	for n > 0 {
-		if a.cur == nil || a.pos == a.cur.NumRows() {
-			a.release()
-			if a.next == a.nb {
-				return nil, fmt.Errorf("shuffle: part %d: the indexes promise %d rows, the files hold %d", t.Index(), a.rows, a.emitted)
-			}
-			cur, err := a.build(ctx, t, a.next)
-			if err != nil {
-				return nil, err
-			}
-			a.next++
-			a.cur, a.pos = cur, 0
-			continue
-		}
-		take := min(n, a.cur.NumRows()-a.pos)
-		pieces = append(pieces, a.cur.NewSlice(a.pos, a.pos+take))
-		a.pos += take
-		a.emitted += take
-		n -= take
-	}
-	switch len(pieces) {
-	case 0:
+	if n <= 0 {
 		return nil, nil
-	case 1:
-		p := pieces[0]
-		pieces = nil
-		return p, nil
 	}
-	return concatRecords(t.Mem, pieces)
+	for a.cur == nil || a.pos == a.cur.NumRows() {
+		a.release()
+		if a.next == a.nb {
+			return nil, fmt.Errorf("shuffle: part %d: the indexes promise %d rows, the files hold %d", t.Index(), a.rows, a.emitted)
+		}
+		cur, err := a.build(ctx, t, a.next)
+		if err != nil {
+			return nil, err
+		}
+		a.next++
+		a.cur, a.pos = cur, 0
+	}
+	take := min(n, a.cur.NumRows()-a.pos)
+	out := a.cur.NewSlice(a.pos, a.pos+take)
+	a.pos += take
+	a.emitted += take
+	return out, nil
 }
 
 // build gathers sub-bucket j of this part from every task's file and
@@ -558,21 +558,16 @@ func (a *shuffleApplier) build(ctx context.Context, t *Task, j int) (arrow.Recor
 			return nil, fmt.Errorf("shuffle: tasks have different columns: %s vs %s", dataSchema(pieces[0].Schema()), dataSchema(p.Schema()))
 		}
 	}
-	all, err := concatRecords(t.Mem, pieces)
-	if err != nil {
-		return nil, err
-	}
-	defer all.Release()
-	for _, p := range pieces {
-		p.Release()
-	}
-	pieces = nil
-	keys, err := keyColumn(all)
-	if err != nil {
-		return nil, err
-	}
 	// Sort by (key, gathered position): gathered rows are in (task, row)
 	// order, so ties keep it whatever the batch layout.
+	var keys []uint64
+	for _, p := range pieces {
+		k, err := keyColumn(p)
+		if err != nil {
+			return nil, err
+		}
+		keys = append(keys, k...)
+	}
 	order := make([]int32, len(keys))
 	for i := range order {
 		order[i] = int32(i)
@@ -583,7 +578,59 @@ func (a *shuffleApplier) build(ctx context.Context, t *Task, j int) (arrow.Recor
 		}
 		return cmp.Compare(x, y)
 	})
-	return takeColumns(t.Mem, all, order, dataSchema(all.Schema()), nil)
+	out := dataSchema(pieces[0].Schema())
+	// Column by column: join the pieces' column, put it in key order and
+	// drop the pieces' copy before the next column, so the sub-bucket is
+	// held twice for one column only, not whole.
+	cols := make([][]arrow.Array, out.NumFields())
+	for c := range cols {
+		for _, p := range pieces {
+			col := p.Column(c)
+			col.Retain()
+			cols[c] = append(cols[c], col)
+		}
+	}
+	for _, p := range pieces {
+		p.Release()
+	}
+	pieces = nil
+	sorted := make([]arrow.Array, 0, len(cols))
+	defer func() {
+		for _, col := range slices.Concat(cols...) {
+			col.Release()
+		}
+		for _, col := range sorted {
+			col.Release()
+		}
+	}()
+	ctx = compute.WithAllocator(ctx, t.Mem)
+	idx := array.NewInt32Data(array.NewData(arrow.PrimitiveTypes.Int32, len(order),
+		[]*memory.Buffer{nil, memory.NewBufferBytes(arrow.Int32Traits.CastToBytes(order))}, nil, 0, 0))
+	defer idx.Release()
+	for c := range cols {
+		var all arrow.Array
+		if len(cols[c]) == 1 {
+			all = cols[c][0]
+			all.Retain()
+		} else {
+			var err error
+			if all, err = array.Concatenate(cols[c], t.Mem); err != nil {
+				return nil, fmt.Errorf("shuffle: column %s: %v", out.Field(c).Name, err)
+			}
+		}
+		for _, col := range cols[c] {
+			col.Release()
+		}
+		cols[c] = nil
+		col, err := takeArray(ctx, t.Mem, all, order, idx)
+		all.Release()
+		if err != nil {
+			return nil, fmt.Errorf("shuffle: column %s: %v", out.Field(c).Name, err)
+		}
+		sorted = append(sorted, col)
+	}
+	rec := array.NewRecord(out, sorted, int64(len(order)))
+	return rec, nil
 }
 
 // selectRange returns the rows of rec whose key falls in sub-bucket j

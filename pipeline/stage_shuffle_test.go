@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/apache/arrow/go/v17/arrow"
@@ -419,5 +420,98 @@ func BenchmarkTakeColumns(b *testing.B) {
 			b.Fatal(err)
 		}
 		out.Release()
+	}
+}
+
+// peakAllocator counts the Arrow bytes allocated and not yet freed, and
+// their high-water mark.
+type peakAllocator struct {
+	mem       memory.Allocator
+	mu        sync.Mutex
+	cur, peak int64
+}
+
+func (a *peakAllocator) add(n int64) {
+	a.mu.Lock()
+	a.cur += n
+	a.peak = max(a.peak, a.cur)
+	a.mu.Unlock()
+}
+
+func (a *peakAllocator) Allocate(n int) []byte {
+	a.add(int64(n))
+	return a.mem.Allocate(n)
+}
+
+func (a *peakAllocator) Reallocate(n int, b []byte) []byte {
+	a.add(int64(n - len(b)))
+	return a.mem.Reallocate(n, b)
+}
+
+func (a *peakAllocator) Free(b []byte) {
+	a.add(-int64(len(b)))
+	a.mem.Free(b)
+}
+
+// TestShuffleApplyMemory pins phase B's memory: parts of dozens of
+// sub-buckets, built by tasks that passed few batches to the barrier, are
+// handed on in slices of at most 1/32 of the bound, and the Arrow bytes held
+// at once stay under half the bound plus the batch of the task's own rows
+// being read. (Handing a part on in batches of 1 MB or of a share of the
+// part, as the executor's calls allowed before, holds 1.1 MB here.)
+func TestShuffleApplyMemory(t *testing.T) {
+	dir := t.TempDir()
+	shuffleCorpus(t, dir, 2, 6000)
+	cfg := writeConfig(t, dir, `
+input: {paths: [`+dir+`/in-*.jsonl.gz], batch_size: 500}
+steps:
+  - shuffle: {seed: 5, memory_mb: 0.25}
+output: {path: `+dir+`/out, format: jsonl, compression: none}
+`)
+	run(t, cfg, RunOptions{Workers: 1, Phase: "read"})
+	run(t, cfg, RunOptions{Workers: 1, Phase: "shuffle.decide"})
+
+	// the largest batch phase B reads of the task's own rows
+	var batch int64
+	inter, _ := filepath.Glob(dir + "/out/.grist/data/p0/task-*.arrow")
+	if len(inter) != 2 {
+		t.Fatalf("%d phase A data files", len(inter))
+	}
+	for _, p := range inter {
+		src, err := openInter(p, memory.DefaultAllocator)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for {
+			rec, err := src.Next()
+			if err != nil {
+				break
+			}
+			batch = max(batch, recordBytes(rec))
+			rec.Release()
+		}
+		src.Close()
+	}
+
+	mem := &peakAllocator{mem: memory.NewGoAllocator()}
+	res := run(t, cfg, RunOptions{Workers: 1, Phase: "shuffle.apply", Mem: mem})
+	budget := int64(0.25 * (1 << 20))
+	var subBuckets int64
+	for _, st := range res.Stats.Stages {
+		subBuckets += st.Counters["sub_buckets"]
+	}
+	if subBuckets < 2*12 {
+		t.Fatalf("%d sub-buckets for 2 parts: the parts do not exceed the bound", subBuckets)
+	}
+	if mem.cur != 0 {
+		t.Errorf("%d bytes not released", mem.cur)
+	}
+	if limit := budget/2 + batch; mem.peak > limit {
+		t.Errorf("phase B held %d KB of Arrow buffers at once; the bound is %d KB (half of memory_mb %d KB, plus a %d KB batch read)",
+			mem.peak>>10, limit>>10, budget>>10, batch>>10)
+	}
+	t.Logf("peak %d KB, bound %d KB, batch %d KB, %d sub-buckets", mem.peak>>10, (budget/2+batch)>>10, batch>>10, subBuckets)
+	if got := len(outputIDs(t, dir+"/out", res)); got != 12000 {
+		t.Fatalf("%d rows out of 12000", got)
 	}
 }
