@@ -8,7 +8,7 @@ import (
 // TestByteFallbackRareHangul: syllables absent from training encode as their
 // UTF-8 bytes in <0xXX> pieces and decode back exactly.
 func TestByteFallbackRareHangul(t *testing.T) {
-	t.Run("bpe", func(t *testing.T) { testRareHangul(t, trainOn(t, goldenOptions(true), corpusLines(t))) })
+	t.Run("bpe", func(t *testing.T) { testRareHangul(t, goldenModel(t, "grist-bytefallback")) })
 	t.Run("unigram", func(t *testing.T) { testRareHangul(t, unigramGolden(t)) })
 }
 

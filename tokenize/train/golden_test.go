@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/grist/grist/tokenize"
@@ -125,15 +126,38 @@ func TestWriteGoldenModels(t *testing.T) {
 	}
 }
 
+var goldenCache sync.Map // testdata name -> *goldenEntry
+
+type goldenEntry struct {
+	once sync.Once
+	m    *Model
+}
+
+// goldenModel is the committed model name trained on the corpus slice,
+// trained once for all the tests that only read it.
+func goldenModel(t testing.TB, name string) *Model {
+	t.Helper()
+	i := slices.IndexFunc(goldenModels(), func(g goldenSpec) bool { return g.name == name })
+	if i < 0 {
+		t.Fatalf("no golden model %q", name)
+	}
+	e, _ := goldenCache.LoadOrStore(name, new(goldenEntry))
+	g := e.(*goldenEntry)
+	g.once.Do(func() { g.m = trainOn(t, goldenModels()[i].opts, corpusLines(t)) })
+	if g.m == nil {
+		t.Fatalf("training %s failed", name)
+	}
+	return g.m
+}
+
 // goldenModels are the committed grist models, by testdata name.
-func goldenModels() []struct {
+func goldenModels() []goldenSpec {
+	return []goldenSpec{{"grist-bytelevel", goldenOptions(false)}, {"grist-bytefallback", goldenOptions(true)}, {"grist-unigram", unigramOptions()}}
+}
+
+type goldenSpec struct {
 	name string
 	opts Options
-} {
-	return []struct {
-		name string
-		opts Options
-	}{{"grist-bytelevel", goldenOptions(false)}, {"grist-bytefallback", goldenOptions(true)}, {"grist-unigram", unigramOptions()}}
 }
 
 // TestMergesMatchHF trains on the corpus slice with the options of Hugging
@@ -190,11 +214,10 @@ func parseModel(t testing.TB, m *Model) *tokenize.HF {
 // grist's loader gives the held-out texts the ids npm tokenizers gave them with
 // those files, and decodes them to the same text.
 func TestNPMTokenizersAgree(t *testing.T) {
-	lines := corpusLines(t)
 	held := readJSONL[heldOut](t, "heldout.jsonl.gz")
 	for _, tc := range goldenModels() {
 		t.Run(tc.name, func(t *testing.T) {
-			m := trainOn(t, tc.opts, lines)
+			m := goldenModel(t, tc.name)
 			if !bytes.Equal(m.TokenizerJSON(), readGz(t, tc.name+".json.gz")) {
 				t.Errorf("training is not reproducible: tokenizer.json differs from testdata/%s.json.gz", tc.name)
 			}
@@ -260,16 +283,15 @@ func TestCompression(t *testing.T) {
 		t.Fatal(err)
 	}
 	lines := heldOutLines(t)
-	corpus := corpusLines(t)
 	for _, tc := range []struct {
-		fb  bool
-		ref string
-	}{{false, "hf_bytelevel_bpe"}, {true, "spm_bpe_byte_fallback"}} {
+		fb        bool
+		name, ref string
+	}{{false, "grist-bytelevel", "hf_bytelevel_bpe"}, {true, "grist-bytefallback", "spm_bpe_byte_fallback"}} {
 		o := goldenOptions(tc.fb)
 		if int(ref["vocab_size"].(float64)) != o.VocabSize {
 			t.Fatalf("compression.json is for vocab_size %v", ref["vocab_size"])
 		}
-		got := bytesPerToken(parseModel(t, trainOn(t, o, corpus)), lines)
+		got := bytesPerToken(parseModel(t, goldenModel(t, tc.name)), lines)
 		want := ref[tc.ref].(float64)
 		t.Logf("byte_fallback=%v: grist %.4f bytes/token, %s %.4f (%+.2f%%)", tc.fb, got, tc.ref, want, 100*(got/want-1))
 		if got < want*0.99 {
