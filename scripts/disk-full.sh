@@ -23,28 +23,12 @@ cleanup() {
 }
 trap cleanup EXIT
 
-grist="${GRIST:-}"
-if [ -z "$grist" ]; then
-  grist="$work/grist"
-  (cd "$root" && go build -o "$grist" ./cmd/grist)
-fi
+. "$root/scripts/lib-faults.sh"
+faults_grist
 
 # --- corpus (about 29 MB of JSONL in 8 files) and a pipeline whose output,
 # uncompressed Parquet plus rejected rows and barrier data, is larger than 20 MB
-mkdir -p "$work/corpus"
-shared=/work/shared/data
-if [ -r "$shared/udhr.jsonl.gz" ] && [ -r "$shared/spam-assassin.jsonl.gz" ]; then
-  srcs=("$shared/udhr.jsonl.gz" "$shared/spam-assassin.jsonl.gz")
-else
-  srcs=("$root/configs/data/quickstart.jsonl.gz" "$root/configs/data/quickstart.jsonl.gz")
-fi
-gzip -dc "${srcs[@]}" | python3 -c '
-import sys
-lines = sys.stdin.readlines()
-for i in range(8):
-    with open(sys.argv[1] + "/c%d.jsonl" % i, "w") as f:
-        f.writelines(lines[i::8] + lines[i * 40:i * 40 + 40])
-' "$work/corpus"
+faults_corpus 8 8 40 2
 cat > "$work/pipeline.yaml" <<EOF
 input: {paths: [$work/corpus]}
 steps:
@@ -59,48 +43,6 @@ EOF
 "$grist" run -q "$work/pipeline.yaml" -o "$work/ref" >/dev/null 2>"$work/ref.err"
 ref_mb=$(du -sm "$work/ref" | cut -f1)
 echo "grist: $("$grist" version)   corpus: $(du -sh "$work/corpus" | cut -f1)   reference output: ${ref_mb} MB (with .grist)"
-
-compare() {
-  python3 - "$work/ref" "$1" <<'EOF'
-import json, os, sys, filecmp
-ref, out = sys.argv[1], sys.argv[2]
-problems = []
-def files(d):
-    got = set()
-    for base, dirs, names in os.walk(d):
-        dirs[:] = [x for x in dirs if x != ".grist"]
-        for n in names:
-            got.add(os.path.relpath(os.path.join(base, n), d))
-    return got
-rf, of = files(ref), files(out)
-temps = sorted(f for f in of if os.path.basename(f).startswith("."))
-for f in sorted(rf - of): problems.append("missing " + f)
-for f in sorted(of - rf - set(temps)): problems.append("extra " + f)
-if temps: problems.append("hidden temporary files left: " + " ".join(temps))
-TIMING = ("seconds", "cpu_seconds", "peak_rss_bytes")
-def diff(a, b, path=""):
-    if isinstance(a, dict) and isinstance(b, dict):
-        out = []
-        for k in sorted(set(a) | set(b)):
-            if k in TIMING: continue
-            if k not in a or k not in b: out.append(path + "/" + k)
-            else: out += diff(a[k], b[k], path + "/" + k)
-        return out
-    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
-        return [d for i, (x, y) in enumerate(zip(a, b)) for d in diff(x, y, "%s[%d]" % (path, i))]
-    return [] if a == b else [path]
-for f in sorted(rf & of):
-    if f == "stats.json":
-        d = diff(*(json.load(open(os.path.join(x, f))) for x in (ref, out)))
-        if d: problems.append("stats.json differs at " + " ".join(d[:4]))
-    elif not filecmp.cmp(os.path.join(ref, f), os.path.join(out, f), shallow=False):
-        problems.append("differs " + f)
-same = len(rf & of) - sum(1 for p in problems if p.startswith(("differs", "stats.json")))
-summary = "%d/%d files identical" % (same, len(rf))
-print(summary if not problems else summary + "; " + "; ".join(problems[:6]))
-sys.exit(1 if problems else 0)
-EOF
-}
 
 # every visible Parquet file must be whole: its footer and first row read back
 check_visible() {
