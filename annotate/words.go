@@ -161,21 +161,20 @@ func (sp *Splitter) segment(dst []Span, text string, s, e int) []Span {
 	return dst
 }
 
+// hasSpace reports whether s holds whitespace. It runs on every segment, so
+// it decodes only the runes whose lead byte can start whitespace (C2 for
+// U+0085 and U+00A0, E1 to E3 for U+1680 to U+3000).
 func hasSpace(s string) bool {
-	for i := 0; i < len(s); {
-		k := byteClass[s[i]]
-		if k&cSpace != 0 {
-			return true
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < '!' {
+			if byteClass[c]&cSpace != 0 {
+				return true
+			}
+		} else if c >= 0xc2 && (c == 0xc2 || c >= 0xe1 && c <= 0xe3) {
+			if r, _ := utf8.DecodeRuneInString(s[i:]); IsSpace(r) {
+				return true
+			}
 		}
-		if k&cHigh == 0 {
-			i++
-			continue
-		}
-		r, n := utf8.DecodeRuneInString(s[i:])
-		if IsSpace(r) {
-			return true
-		}
-		i += n
 	}
 	return false
 }

@@ -4,6 +4,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -125,6 +126,22 @@ func checkSplit(t *testing.T, text, lang string) {
 			}
 			prev = int(w.End)
 		}
+	}
+}
+
+// TestHasSpace checks the lead bytes hasSpace decodes against every rune.
+func TestHasSpace(t *testing.T) {
+	for r := rune(0); r <= unicode.MaxRune; r++ {
+		if !utf8.ValidRune(r) {
+			continue
+		}
+		s := "ab" + string(r) + "c"
+		if hasSpace(s) != IsSpace(r) {
+			t.Errorf("hasSpace(%q) = %v", s, !IsSpace(r))
+		}
+	}
+	if hasSpace("\xc2") || hasSpace("\xe2\x80") || hasSpace("") {
+		t.Error("space in invalid or empty text")
 	}
 }
 
