@@ -34,10 +34,10 @@ func TestThroughputCPUTime(t *testing.T) {
 	}{
 		{"signature", func(s string) { sig = m.Signature(s, sig) }},
 		{"signature-avx2", func(s string) {
-			saved := useAVX512
-			useAVX512 = false
+			s512, s2 := useAVX512, useAVX2
+			useAVX512, useAVX2 = false, hasAVX2
 			sig = m.Signature(s, sig)
-			useAVX512 = saved
+			useAVX512, useAVX2 = s512, s2
 		}},
 		{"signature-portable", func(s string) {
 			s512, s2 := useAVX512, useAVX2

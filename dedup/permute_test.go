@@ -19,7 +19,7 @@ func TestPermuteMinKernelsAgree(t *testing.T) {
 		want := make([]uint64, m.k)
 		permuteMinGo(want, m.a, m.b, hs)
 		for _, k := range []struct{ avx512, avx2 bool }{{true, false}, {false, true}, {false, false}} {
-			if (k.avx512 && !useAVX512) || (k.avx2 && !useAVX2) {
+			if (k.avx512 && !hasAVX512) || (k.avx2 && !hasAVX2) {
 				continue
 			}
 			got := make([]uint64, m.k)
