@@ -40,7 +40,7 @@ pgrep -x munged >/dev/null || runuser -u munge -- /usr/sbin/munged
 munge -n | unmunge >/dev/null            # abort early if munge is broken
 
 # slurm.conf; the node line comes from `slurmd -C` (real CPUs/memory)
-NODELINE=$(slurmd -C | head -n1)
+NODELINE=$(slurmd -C | sed -n 1p)
 install -d -o slurm -g slurm /var/spool/slurmctld /var/log/slurm
 install -d /var/spool/slurmd
 cat > /etc/slurm/slurm.conf <<CONF
@@ -73,7 +73,7 @@ CONF
 pgrep -x slurmctld >/dev/null || slurmctld -c
 pgrep -x slurmd    >/dev/null || slurmd -c
 for i in $(seq 1 30); do
-  sinfo -h -o '%T' 2>/dev/null | grep -qE '^(idle|mixed|allocated)' && break
+  grep -qE '^(idle|mixed|allocated)' <(sinfo -h -o '%T' 2>/dev/null) && break
   sleep 1
 done
 sinfo

@@ -42,7 +42,7 @@ t=$(now)
 if [ ! -x "$gobin/versitygw" ]; then
   (cd / && GOBIN="$gobin" go install github.com/versity/versitygw/cmd/versitygw@v1.8.0)
 fi
-echo "== versitygw ready in $(since "$t") s ($("$gobin/versitygw" --version 2>&1 | head -1))"
+echo "== versitygw ready in $(since "$t") s ($("$gobin/versitygw" --version 2>&1 | sed -n 1p))"
 
 t=$(now)
 grist="$work/grist"
@@ -131,7 +131,7 @@ t=$(now)
 GRIST_STORAGE_TRACE="$work/trace1.log" /usr/bin/time -f '%U %S %M' -o "$work/time.s3" \
   "$grist" run "$work/qs-s3.yaml" --workers 2 >"$work/s3.out" 2>&1 || { cat "$work/s3.out"; fail "s3 run"; }
 echo "== case 1: s3:// run in $(since "$t") s (user+sys $(awk '{print $1+$2}' "$work/time.s3") s), $(wc -l <"$work/trace1.log") requests: $(awk '{print $1}' "$work/trace1.log" | sort | uniq -c | tr -s ' \n' ' ')"
-grep -q 'DEBUG\|WARN' "$work/s3.out" && { echo "SDK noise on stderr:"; grep 'DEBUG\|WARN' "$work/s3.out" | head -3; }
+grep -q 'DEBUG\|WARN' "$work/s3.out" && { echo "SDK noise on stderr:"; grep 'DEBUG\|WARN' "$work/s3.out" | sed -n 1,3p; }
 t=$(now)
 download runs quickstart "$work/s3copy"
 echo "== case 1: output downloaded in $(since "$t") s"
@@ -139,7 +139,7 @@ same_output "$work/local" "$work/s3copy" "$work/qs" "s3://input/quickstart"
 # a second run must refuse the folder, --resume must find everything done
 if "$grist" run "$work/qs-s3.yaml" >/dev/null 2>&1; then fail "a second run into s3://runs/quickstart was not refused"; fi
 "$grist" run "$work/qs-s3.yaml" --resume >"$work/resume.out" 2>&1 || { cat "$work/resume.out"; fail "resume"; }
-"$grist" status "$work/qs-s3.yaml" | head -3
+"$grist" status "$work/qs-s3.yaml" | sed -n 1,3p
 "$grist" report s3://runs/quickstart >"$work/report.out" 2>&1 || { cat "$work/report.out"; fail "report"; }
 download runs quickstart "$work/s3copy2"
 [ -s "$work/s3copy2/report.html" ] || fail "no report.html in s3://runs/quickstart"

@@ -64,7 +64,7 @@ launch_wait() {
   local ids
   ids=$(awk '$1 == "job" {print $2}' "$work/launch.out" | paste -sd,)
   [ -n "$ids" ] || fail "no job submitted"
-  while squeue -h -j "$ids" 2>/dev/null | grep -q .; do sleep 0.5; done
+  while [ -n "$(squeue -h -j "$ids" 2>/dev/null)" ]; do sleep 0.5; done
 }
 
 # same_output A B: the same files (but stats.json, which holds timings, and
@@ -99,7 +99,7 @@ echo "== local run"
 t=$(now)
 (cd "$work" && "$grist" run "$work/quickstart.yaml" -o "$work/local" -q --workers 1) >/dev/null
 echo "   local grist run: $(since "$t") s"
-"$grist" status "$work/quickstart.yaml" -o "$work/local" | head -1
+"$grist" status "$work/quickstart.yaml" -o "$work/local" | sed -n 1p
 
 echo "== case 1: launch as 4 ranks"
 t=$(now)
@@ -116,9 +116,9 @@ echo "== case 2: cancel rank 3 of the read array, relaunch"
 read_job=$(awk '$1 == "job" && $3 == "read" {print $2}' "$work/launch.out")
 scancel "${read_job}_3"
 ids=$(awk '$1 == "job" {print $2}' "$work/launch.out" | paste -sd,)
-while squeue -h -j "$ids" 2>/dev/null | grep -q .; do sleep 0.5; done
+while [ -n "$(squeue -h -j "$ids" 2>/dev/null)" ]; do sleep 0.5; done
 "$grist" status "$work/quickstart.yaml" -o "$work/slurm2"
-"$grist" status "$work/quickstart.yaml" -o "$work/slurm2" | grep -q 'phase 0 read .*missing tasks 3,7$' \
+grep -q 'phase 0 read .*missing tasks 3,7$' <("$grist" status "$work/quickstart.yaml" -o "$work/slurm2") \
   || fail "case 2: after the cancel, the read phase should miss tasks 3 and 7 (rank 3)"
 t=$(now)
 launch_wait "$work/quickstart.yaml" "$work/slurm2" --tasks 4
