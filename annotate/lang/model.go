@@ -143,23 +143,33 @@ var loadModel = sync.OnceValues(func() (*ngramModel, error) {
 	return parseModel(ngramsGz)
 })
 
-func parseModel(gz []byte) (*ngramModel, error) {
+// openModel gunzips an embedded model (gen_models.go, gen_short.go), checks
+// its magic line and reads its key count (at most maxKeys); errors start
+// with what.
+func openModel(gz []byte, what, magic string, maxKeys uint64) (*bufio.Reader, uint64, error) {
 	zr, err := gzip.NewReader(bytes.NewReader(gz))
 	if err != nil {
-		return nil, fmt.Errorf("lang model: %w", err)
+		return nil, 0, fmt.Errorf("%s: %w", what, err)
 	}
 	raw, err := io.ReadAll(zr)
 	if err != nil {
-		return nil, fmt.Errorf("lang model: %w", err)
+		return nil, 0, fmt.Errorf("%s: %w", what, err)
 	}
-	const magic = "GRLNG1\n"
 	if !bytes.HasPrefix(raw, []byte(magic)) {
-		return nil, errors.New("lang model: bad header")
+		return nil, 0, fmt.Errorf("%s: bad header", what)
 	}
 	r := bufio.NewReader(bytes.NewReader(raw[len(magic):]))
 	nkeys, err := binary.ReadUvarint(r)
-	if err != nil || nkeys > 1<<24 {
-		return nil, errors.New("lang model: bad key count")
+	if err != nil || nkeys > maxKeys {
+		return nil, 0, fmt.Errorf("%s: bad key count", what)
+	}
+	return r, nkeys, nil
+}
+
+func parseModel(gz []byte) (*ngramModel, error) {
+	r, nkeys, err := openModel(gz, "lang model", "GRLNG1\n", 1<<24)
+	if err != nil {
+		return nil, err
 	}
 	keys := make([]uint64, nkeys)
 	var buf [16]byte

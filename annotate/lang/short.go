@@ -1,9 +1,6 @@
 package lang
 
 import (
-	"bufio"
-	"bytes"
-	"compress/gzip"
 	_ "embed"
 	"encoding/binary"
 	"errors"
@@ -146,22 +143,9 @@ var loadShort = sync.OnceValues(func() (*ngramModel, error) {
 
 // parseShort reads the format gen_short.go writes.
 func parseShort(gz []byte, base *ngramModel) (*ngramModel, error) {
-	zr, err := gzip.NewReader(bytes.NewReader(gz))
+	r, nkeys, err := openModel(gz, "lang short model", "GRSHT1\n", 1<<25)
 	if err != nil {
-		return nil, fmt.Errorf("lang short model: %w", err)
-	}
-	raw, err := io.ReadAll(zr)
-	if err != nil {
-		return nil, fmt.Errorf("lang short model: %w", err)
-	}
-	const magic = "GRSHT1\n"
-	if !bytes.HasPrefix(raw, []byte(magic)) {
-		return nil, errors.New("lang short model: bad header")
-	}
-	r := bufio.NewReader(bytes.NewReader(raw[len(magic):]))
-	nkeys, err := binary.ReadUvarint(r)
-	if err != nil || nkeys > 1<<25 {
-		return nil, errors.New("lang short model: bad key count")
+		return nil, err
 	}
 	grams := make([]shortGram, nkeys)
 	runes := make([]rune, 0, 5*nkeys)
