@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"unsafe"
 
 	"github.com/apache/arrow/go/v17/arrow"
 	"github.com/apache/arrow/go/v17/arrow/array"
@@ -818,6 +819,29 @@ type offsets64 interface {
 	ValueBytes() []byte
 }
 
+// gatherBinary copies the values idx picks from a string or binary column
+// (offsets offs, bytes data) into new offsets and data buffers; nil buffers
+// when the bytes picked do not fit the offset type.
+func gatherBinary[O int32 | int64](offs []O, data []byte, idx []int32, alloc func(int) *memory.Buffer) (ob, db *memory.Buffer) {
+	base, total := offs[0], int64(0)
+	for _, j := range idx {
+		total += int64(offs[j+1] - offs[j])
+	}
+	width := int(unsafe.Sizeof(O(0)))
+	if width == 4 && total > math.MaxInt32 {
+		return nil, nil
+	}
+	ob, db = alloc((len(idx)+1)*width), alloc(int(total))
+	o, d := unsafe.Slice((*O)(unsafe.Pointer(unsafe.SliceData(ob.Bytes()))), len(idx)+1), db.Bytes()
+	pos := 0
+	for i, j := range idx {
+		o[i] = O(pos)
+		pos += copy(d[pos:], data[offs[j]-base:offs[j+1]-base])
+	}
+	o[len(idx)] = O(pos)
+	return ob, db
+}
+
 type listArray interface {
 	arrow.Array
 	ValueOffsets(i int) (start, end int64)
@@ -868,37 +892,13 @@ func takeData(mem memory.Allocator, arr arrow.Array, idx []int32) arrow.ArrayDat
 		}
 		return array.NewData(dt, n, []*memory.Buffer{valid, out}, nil, nulls, 0)
 	case offsets32:
-		offs, data := a.ValueOffsets(), a.ValueBytes()
-		base, total := offs[0], 0
-		for _, j := range idx {
-			total += int(offs[j+1] - offs[j])
-		}
-		if total > math.MaxInt32 {
+		ob, db := gatherBinary(a.ValueOffsets(), a.ValueBytes(), idx, alloc)
+		if ob == nil {
 			return nil
 		}
-		ob, db := alloc((n+1)*4), alloc(total)
-		o, d := arrow.Int32Traits.CastFromBytes(ob.Bytes()), db.Bytes()
-		pos := 0
-		for i, j := range idx {
-			o[i] = int32(pos)
-			pos += copy(d[pos:], data[offs[j]-base:offs[j+1]-base])
-		}
-		o[n] = int32(pos)
 		return array.NewData(dt, n, []*memory.Buffer{valid, ob, db}, nil, nulls, 0)
 	case offsets64:
-		offs, data := a.ValueOffsets(), a.ValueBytes()
-		base, total := offs[0], int64(0)
-		for _, j := range idx {
-			total += offs[j+1] - offs[j]
-		}
-		ob, db := alloc((n+1)*8), alloc(int(total))
-		o, d := arrow.Int64Traits.CastFromBytes(ob.Bytes()), db.Bytes()
-		pos := 0
-		for i, j := range idx {
-			o[i] = int64(pos)
-			pos += copy(d[pos:], data[offs[j]-base:offs[j+1]-base])
-		}
-		o[n] = int64(pos)
+		ob, db := gatherBinary(a.ValueOffsets(), a.ValueBytes(), idx, alloc)
 		return array.NewData(dt, n, []*memory.Buffer{valid, ob, db}, nil, nulls, 0)
 	case listArray:
 		large := dt.ID() == arrow.LARGE_LIST
