@@ -1019,3 +1019,14 @@ func parsePostProcessor(raw json.RawMessage, lookup func(string) (int32, bool)) 
 	}
 	return nil, nil, fmt.Errorf("post_processor type %q is not supported", t.Type)
 }
+
+// NonTextIDs lists the added tokens marked special and the ids with no token.
+func (t *HF) NonTextIDs() []int32 {
+	var out []int32
+	for id := range t.vocabSize {
+		if a := t.added[int32(id)]; (a != nil && a.Special) || t.Piece(int32(id)) == "" {
+			out = append(out, int32(id))
+		}
+	}
+	return out
+}

@@ -825,3 +825,14 @@ func (t *SentencePiece) Decode(dst []byte, ids []int32) ([]byte, error) {
 	flush()
 	return dst, nil
 }
+
+// NonTextIDs lists the unknown, control and unused pieces.
+func (t *SentencePiece) NonTextIDs() []int32 {
+	var out []int32
+	for id, ty := range t.types {
+		if ty == spmUnknown || ty == spmControl || ty == spmUnused {
+			out = append(out, int32(id))
+		}
+	}
+	return out
+}

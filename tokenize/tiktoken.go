@@ -268,3 +268,14 @@ func (t *tiktoken) Piece(id int32) string {
 	}
 	return t.specialByID[id]
 }
+
+// NonTextIDs lists the special tokens and the ids with no rank.
+func (t *tiktoken) NonTextIDs() []int32 {
+	var out []int32
+	for id := range t.vocab {
+		if len(t.ranks.token(uint32(id))) == 0 {
+			out = append(out, int32(id))
+		}
+	}
+	return out
+}

@@ -35,3 +35,12 @@ type Options struct {
 	// its encoder drops such bytes silently.
 	AllowMissingBytes bool
 }
+
+// NonTextIDs lists in order the ids below VocabSize that are not ordinary
+// text tokens: special and control tokens, and ids that name no token (the
+// gaps of a vocabulary, such as cl100k_base's 100261-100275). MLM packing
+// never draws them as random replacements and marks them as special. Every
+// built-in tokenizer implements it.
+type NonTextIDs interface {
+	NonTextIDs() []int32
+}

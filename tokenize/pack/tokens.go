@@ -3,6 +3,8 @@ package pack
 import (
 	"fmt"
 	"slices"
+
+	"github.com/grist/grist/tokenize"
 )
 
 // Tokens are the ids a Packer writes or must recognise.
@@ -15,6 +17,7 @@ type Tokens struct {
 	VocabSize int
 	// Specials (MLM) are never selected for masking nor drawn as replacements and are
 	// marked in special_tokens_mask; Pad, CLS, SEP and Mask are always included.
+	// TokensFor fills them with the tokenizer's non-text ids (tokenize.NonTextIDs).
 	Specials []int32
 	// WordStart (MLM whole_word) reports per id whether the token begins a word; ids
 	// past its end begin words. See WordStarts.
@@ -31,7 +34,8 @@ type SpecialSource interface {
 // pad is the "pad" token, else "eos" (the usual causal-LM choice; padded positions
 // carry label -100 and attention 0 anyway). For mlm, CLS is "cls" else "bos", SEP is
 // "sep" else "eos", Mask is "mask" (required), and Specials are every resolved role
-// among bos, eos, pad, cls, sep, mask and unk.
+// among bos, eos, pad, cls, sep, mask and unk, and every id the tokenizer lists as
+// not text (special and control tokens, ids that name no token).
 func TokensFor(tok SpecialSource, examples string) (Tokens, error) {
 	var t Tokens
 	get := func(roles ...string) (int32, bool) {
@@ -63,6 +67,9 @@ func TokensFor(tok SpecialSource, examples string) (Tokens, error) {
 		if id, ok := tok.Special(r); ok {
 			t.Specials = append(t.Specials, id)
 		}
+	}
+	if nt, ok := tok.(tokenize.NonTextIDs); ok {
+		t.Specials = append(t.Specials, nt.NonTextIDs()...)
 	}
 	slices.Sort(t.Specials)
 	t.Specials = slices.Compact(t.Specials)

@@ -11,6 +11,14 @@ type fakeVocab map[string]int32
 func (f fakeVocab) Special(role string) (int32, bool) { id, ok := f[role]; return id, ok }
 func (f fakeVocab) VocabSize() int                    { return 30522 }
 
+// withNonText is a fakeVocab that lists non-text ids.
+type withNonText struct {
+	fakeVocab
+	nonText []int32
+}
+
+func (w withNonText) NonTextIDs() []int32 { return w.nonText }
+
 func TestTokensFor(t *testing.T) {
 	tok := cl100k(t)
 	ar, err := TokensFor(tok, ExamplesAR)
@@ -33,6 +41,11 @@ func TestTokensFor(t *testing.T) {
 	m, err = TokensFor(roberta, ExamplesMLM)
 	if err != nil || m.CLS != 0 || m.SEP != 2 || m.Pad != 1 || m.Mask != 50264 {
 		t.Fatalf("roberta tokens %+v %v", m, err)
+	}
+	// the tokenizer's non-text ids (gaps, other special tokens) join the roles
+	m, err = TokensFor(withNonText{bert, []int32{1, 100, 30000}}, ExamplesMLM)
+	if err != nil || !slices.Equal(m.Specials, []int32{0, 1, 100, 101, 102, 103, 30000}) {
+		t.Fatalf("bert tokens with non-text ids %+v %v", m, err)
 	}
 	if _, err := TokensFor(fakeVocab{}, ExamplesAR); err == nil {
 		t.Fatal("no pad or eos: want an error")
