@@ -86,7 +86,7 @@ func BenchmarkMaskTokens(b *testing.B) {
 					row := rows[r%len(rows)]
 					if kernel == "Mask" {
 						copy(ids, row)
-						m.specialsOf(special, ids)
+						specialsOf(m, special, ids)
 						m.Mask(ids, labels, special, 0, uint64(r), 0)
 					} else {
 						m.maskRow(row, 512, ids, labels, special, toks.Pad, 0, uint64(r), 0, &s)
@@ -136,4 +136,15 @@ func bertRows(b *testing.B) ([][]int32, Tokens) {
 		rows = append(rows, slices.Concat([]int32{toks.CLS}, stream[:510], []int32{toks.SEP}))
 	}
 	return rows, toks
+}
+
+// specialsOf sets sp[i] to 1 where ids[i] is a special id, 0 elsewhere: the
+// special mask a caller of Mask gives.
+func specialsOf(m *Masker, sp []int8, ids []int32) {
+	for i, id := range ids {
+		sp[i] = 0
+		if x := int(id); uint(x) < uint(len(m.class)) {
+			sp[i] = int8(m.class[x] & classSpecial)
+		}
+	}
 }

@@ -9,8 +9,18 @@ import (
 
 // cl100kMLM plays a BERT vocabulary with cl100k's specials: [CLS] = <|fim_prefix|>,
 // [SEP] = <|endoftext|> (also the documents' EOS), [MASK] = <|fim_middle|>,
-// [PAD] = <|fim_suffix|>.
-var cl100kMLM = Tokens{Pad: 100260, CLS: 100258, SEP: cl100kEOS, Mask: 100259, VocabSize: 100277, Specials: []int32{100276}}
+// [PAD] = <|fim_suffix|>; every id past the ranks is special (cl100k's
+// NonTextIDs: its special tokens and the gaps between them).
+var cl100kMLM = Tokens{Pad: 100260, CLS: 100258, SEP: cl100kEOS, Mask: 100259, VocabSize: 100277, Specials: idSpan(100256, 100277)}
+
+// idSpan lists the ids in [lo, hi).
+func idSpan(lo, hi int32) []int32 {
+	var out []int32
+	for id := lo; id < hi; id++ {
+		out = append(out, id)
+	}
+	return out
+}
 
 func isSpecialID(id int32) bool { return id >= 100256 }
 
@@ -283,6 +293,15 @@ func refMask(m *Masker, toks Tokens, ids, labels []int32, special []int8, stream
 	isWordStart := func(id int32) bool {
 		return id < 0 || int(id) >= len(toks.WordStart) || toks.WordStart[id]
 	}
+	// every position takes a 32-bit selection draw, two per output, low half first
+	draw := make([]uint64, len(ids))
+	var z uint64
+	for i := range ids {
+		if i%2 == 0 {
+			z = g.next()
+		}
+		draw[i] = z >> (32 * (i % 2)) & 0xffffffff
+	}
 	count := 0
 	var wStart, wLen []int
 	if m.o.WholeWord {
@@ -295,7 +314,7 @@ func refMask(m *Masker, toks Tokens, ids, labels []int32, special []int8, stream
 			}
 			if !inWord || isWordStart(id) {
 				inWord = true
-				sel = g.u53() < m.thrSelect
+				sel = draw[i] < m.thrSelect
 				if sel {
 					wStart, wLen = append(wStart, i), append(wLen, 0)
 				}
@@ -325,17 +344,19 @@ func refMask(m *Masker, toks Tokens, ids, labels []int32, special []int8, stream
 			count = total
 		}
 	} else {
+		selected := make([]bool, len(ids))
 		for i, id := range ids {
 			labels[i] = IgnoreIndex
-			if g.u53() < m.thrSelect && special[i] == 0 {
+			if draw[i] < m.thrSelect && special[i] == 0 {
 				labels[i] = id
+				selected[i] = true
 				count++
 			}
 		}
 		if m.maxPred >= 0 && count > m.maxPred {
 			need, left := uint64(m.maxPred), uint64(count)
 			for i := range labels {
-				if labels[i] == IgnoreIndex {
+				if !selected[i] {
 					continue
 				}
 				if g.below(left) < need {
