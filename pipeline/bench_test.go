@@ -85,7 +85,8 @@ func BenchmarkJSONLGzToJSONLGz(b *testing.B) { benchRun(b, "format: jsonl, compr
 // documents), one goroutine, garbage collection included. ar: o200k_base with
 // EOS, bestfit AR rows of 2048; mlm: BERT base uncased's tokenizer (30,522
 // WordPiece tokens, tokenize/testdata/hf/bert-base-uncased.json.gz), bestfit
-// MLM rows of 512, whole words, dupe_factor 1; mlm-3k: the same with
+// MLM rows of 512, whole words, dupe_factor 1; mlm-token: the same with
+// the token rule (whole_word off, the default); mlm-3k: the same with
 // configs/mlm.yaml's 3,000-token sample WordPiece, whose short pieces make
 // about 2.4 times more tokens of the same text. Besides ns/op it reports CPU
 // time per pass and tokens per CPU-second (per core); paired alternates the
@@ -96,9 +97,11 @@ func BenchmarkTokenizePack(b *testing.B) {
 	bert := gunzipTo(b, filepath.Join("..", "tokenize", "testdata", "hf", "bert-base-uncased.json.gz"), filepath.Join(b.TempDir(), "bert-base-uncased.json"))
 	wp := filepath.Join("..", "configs", "tokenizers", "wordpiece-sample.json")
 	mlm := "{seq_len: 512, examples: mlm, mask_prob: 0.15, whole_word: true, dupe_factor: 1, seed: 7}"
+	mlmToken := "{seq_len: 512, examples: mlm, mask_prob: 0.15, dupe_factor: 1, seed: 7}"
 	for _, c := range []struct{ name, tokenize, pack string }{
 		{"ar", "{tokenizer: o200k_base, add_eos: true}", "{seq_len: 2048}"},
 		{"mlm", "{tokenizer: " + bert + "}", mlm},
+		{"mlm-token", "{tokenizer: " + bert + "}", mlmToken},
 		{"mlm-3k", "{tokenizer: " + wp + "}", mlm},
 	} {
 		tp := newTokenizePackBench(b, p, c.tokenize, c.pack, 8<<20)
