@@ -355,27 +355,7 @@ func listSelected(sel uint64, base int, src, labels, pos []int32, k int) int {
 // mask is Mask with its scratch.
 func (m *Masker) mask(ids, labels []int32, special []int8, stream, row, cp uint64, s *maskScratch) int {
 	n := len(ids)
-	labels, special = labels[:n], special[:n]
-	g := m.rowRNG(stream, row, cp)
-	fillIgnore(labels)
-	if cap(s.pos) < n {
-		s.pos = make([]int32, n)
-	}
-	c := chunker{st: g.s, prevSp: 1}
-	g.s += uint64(n+1) / 2 * weyl
-	if m.maxPred >= 0 {
-		return m.capped(ids, labels, special, &c, &g, s, m.givenBits)
-	}
-	count, k := 0, 0
-	for base := 0; base < n; base += 64 {
-		chunk := ids[base:min(base+64, n)]
-		sp, ws := m.givenBits(chunk, special[base:])
-		sel, _ := m.selectChunk(&c, sp, ws, chunkMask(len(chunk)))
-		count += bits.OnesCount64(sel)
-		k = listSelected(sel, base, ids, labels, s.pos, k)
-	}
-	m.replace(ids, s.pos[:k], &g)
-	return count
+	return m.selectRow(ids, ids, labels[:n], special[:n], true, stream, row, cp, s)
 }
 
 // maskRow writes one masked copy of a row as the Packer assembles it: src
@@ -389,13 +369,21 @@ func (m *Masker) mask(ids, labels []int32, special []int8, stream, row, cp uint6
 // the SplitMix64 state, which moves by a constant per output).
 func (m *Masker) maskRow(src []int32, used int, ids, labels []int32, special []int8, pad int32, stream, row, cp uint64, s *maskScratch) int {
 	n := len(ids)
-	src, labels, special = src[:used], labels[:n], special[:n]
-	tail := special[used:]
+	tail := special[used:n]
 	for i := range tail {
 		tail[i] = 1
 	}
 	fillPad(ids[used:], pad)
-	copy(ids, src)
+	copy(ids, src[:used])
+	return m.selectRow(src[:used], ids, labels[:n], special[:n], false, stream, row, cp, s)
+}
+
+// selectRow selects positions of the row whose first len(src) ids are src
+// (the rest are padding), writes labels (every position) and replaces the
+// selected ids in ids, which holds the same ids as src. given: special holds
+// the caller's special mask (Mask); otherwise it is written from the ids.
+func (m *Masker) selectRow(src, ids, labels []int32, special []int8, given bool, stream, row, cp uint64, s *maskScratch) int {
+	n, used := len(labels), len(src)
 	fillIgnore(labels)
 	if cap(s.pos) < n {
 		s.pos = make([]int32, n)
@@ -404,12 +392,12 @@ func (m *Masker) maskRow(src []int32, used int, ids, labels []int32, special []i
 	c := chunker{st: g.s, prevSp: 1}
 	g.s += uint64(n+1) / 2 * weyl
 	if m.maxPred >= 0 {
-		return m.capped(ids[:used], labels, special, &c, &g, s, m.chunkBits)
+		return m.capped(ids[:used], labels, special, given, &c, &g, s)
 	}
 	count, k := 0, 0
 	for base := 0; base < used; base += 64 {
 		chunk := src[base:min(base+64, used)]
-		sp, ws := m.chunkBits(chunk, special[base:])
+		sp, ws := m.bitsOf(chunk, special[base:], given)
 		sel, _ := m.selectChunk(&c, sp, ws, chunkMask(len(chunk)))
 		count += bits.OnesCount64(sel)
 		k = listSelected(sel, base, src, labels, s.pos, k)
@@ -418,17 +406,25 @@ func (m *Masker) maskRow(src []int32, used int, ids, labels []int32, special []i
 	return count
 }
 
+// bitsOf is givenBits or chunkBits.
+func (m *Masker) bitsOf(chunk []int32, special []int8, given bool) (sp, ws uint64) {
+	if given {
+		return m.givenBits(chunk, special)
+	}
+	return m.chunkBits(chunk, special)
+}
+
 // capped is the selection with max_predictions, over the positions of ids
-// (bitsOf gives each chunk's bitmaps), then the replacement: it lists every
+// (given as in selectRow), then the replacement: it lists every
 // selected position and the words they form, keeps a uniform subset within
 // the cap (see Mask), and writes the labels of those kept.
-func (m *Masker) capped(ids, labels []int32, special []int8, c *chunker, g *rng, s *maskScratch, bitsOf func([]int32, []int8) (uint64, uint64)) int {
+func (m *Masker) capped(ids, labels []int32, special []int8, given bool, c *chunker, g *rng, s *maskScratch) int {
 	n := len(ids)
 	pos := s.pos[:0]
 	s.wStart = s.wStart[:0]
 	for base := 0; base < n; base += 64 {
 		chunk := ids[base:min(base+64, n)]
-		sp, ws := bitsOf(chunk, special[base:])
+		sp, ws := m.bitsOf(chunk, special[base:], given)
 		sel, gen := m.selectChunk(c, sp, ws, chunkMask(len(chunk)))
 		for ; sel != 0; sel &= sel - 1 {
 			b := bits.TrailingZeros64(sel)
