@@ -54,12 +54,24 @@ func builderRecord(schema *arrow.Schema, exs []*pack.Example, seqLen int) arrow.
 // replaced several times), and checks every record, once all are taken, equals
 // the one Arrow builders make from the same examples: no record is changed
 // by the rows gathered after it.
+// MLM runs also write rows in place (SetRowDest, as the pack stage does),
+// with one copy per row (assembled in the output row) and with two.
 func TestExampleColumnsMatchBuilders(t *testing.T) {
-	for _, examples := range []string{pack.ExamplesAR, pack.ExamplesMLM} {
-		t.Run(examples, func(t *testing.T) {
+	for _, c := range []struct {
+		name, examples string
+		dupe           int
+		dest           bool
+	}{
+		{"ar", pack.ExamplesAR, 1, false}, {"mlm", pack.ExamplesMLM, 1, false},
+		{"mlm-dest", pack.ExamplesMLM, 1, true}, {"mlm-dest-dupe2", pack.ExamplesMLM, 2, true},
+	} {
+		examples := c.examples
+		t.Run(c.name, func(t *testing.T) {
 			o := tagdefaults.Must(&pack.PackOptions{})
 			o.Examples, o.SeqLen, o.Strategy, o.BufferDocs = examples, 64, pack.StrategyBestFit, 7
+			o.DupeFactor = c.dupe
 			toks := pack.Tokens{Pad: 0, CLS: 1, SEP: 2, Mask: 3, VocabSize: 1000}
+			dest := c.dest
 			c := newExampleColumns(*o)
 			var recs []arrow.Record
 			var want [][]*pack.Example
@@ -76,6 +88,9 @@ func TestExampleColumnsMatchBuilders(t *testing.T) {
 			})
 			if err != nil {
 				t.Fatal(err)
+			}
+			if dest {
+				p.SetRowDest(c.rowDest)
 			}
 			for d := 0; d < 600; d++ {
 				doc := make([]int32, 1+(d*37)%150)

@@ -466,3 +466,62 @@ func TestResetIsANewPacker(t *testing.T) {
 		}
 	}
 }
+
+// TestRowDestSameExamples checks that MLM rows written in place
+// (SetRowDest; with one copy per bestfit row, assembled in the output row
+// itself) equal the rows the Packer makes in its own buffers, and that every
+// row lands in the slices dest gave for it.
+func TestRowDestSameExamples(t *testing.T) {
+	docs := syntheticDocs(5, 300, 120, 1.0, 900, 50000, cl100kEOS)
+	for _, strategy := range []string{StrategyBestFit, StrategyConcat, StrategyNone} {
+		for _, dupe := range []int{1, 3} {
+			o := mlmOpts(128)
+			o.Strategy, o.DupeFactor, o.BufferDocs = strategy, dupe, 40
+			o.WholeWord = dupe == 1
+			toks := cl100kMLM
+			toks.WordStart = make([]bool, 60000)
+			for i := range toks.WordStart {
+				toks.WordStart[i] = i%4 != 0
+			}
+			want, _ := packAll(t, o, toks, docs)
+			var got []*Example
+			var given [][]int32 // the ids slices dest gave, in order
+			p, err := NewPacker(o, toks, func(e *Example) error {
+				if len(given) == 0 || &e.InputIDs[0] != &given[len(given)-1][0] {
+					t.Fatalf("%s dupe %d: row %d copy %d not written to the slice dest gave", strategy, dupe, e.Row, e.Copy)
+				}
+				got = append(got, e.Clone())
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			p.SetRowDest(func() ([]int32, []int32, []int8) {
+				ids := make([]int32, o.SeqLen)
+				for i := range ids {
+					ids[i] = -7 // garbage the Packer must overwrite
+				}
+				given = append(given, ids)
+				return ids, make([]int32, o.SeqLen), make([]int8, o.SeqLen)
+			})
+			for i, d := range docs {
+				if err := p.Add(i, d); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := p.Flush(); err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != len(want) || len(given) != len(want) {
+				t.Fatalf("%s dupe %d: %d examples, %d dest rows, want %d", strategy, dupe, len(got), len(given), len(want))
+			}
+			for i := range want {
+				g, w := got[i], want[i]
+				if g.Row != w.Row || g.Copy != w.Copy || !slices.Equal(g.InputIDs, w.InputIDs) || !slices.Equal(g.Labels, w.Labels) ||
+					!slices.Equal(g.SpecialTokensMask, w.SpecialTokensMask) || !slices.Equal(g.AttentionMask, w.AttentionMask) {
+					t.Fatalf("%s dupe %d: example %d differs:\n got %+v\nwant %+v", strategy, dupe, i, g, w)
+				}
+			}
+		}
+	}
+}
