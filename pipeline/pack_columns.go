@@ -1,7 +1,9 @@
 package pipeline
 
 import (
+	"os"
 	"slices"
+	"sync"
 
 	"github.com/apache/arrow/go/v17/arrow"
 	"github.com/apache/arrow/go/v17/arrow/array"
@@ -12,11 +14,17 @@ import (
 
 // exampleColumns gathers the examples of one output batch in flat Go slices,
 // one per column, and hands them to Arrow without copying: each list column is
-// an Arrow array whose buffers wrap those slices (memory.NewBufferBytes, so the
-// garbage collector frees them with the record). Every column but seq_lens has
+// an Arrow array whose buffers wrap those slices. Every column but seq_lens has
 // rows of exactly seq_len values, so they share one offsets table (0, L, 2L,
 // ...), written once and only ever replaced by a longer copy, never changed
 // in place, as records still hold the old one.
+//
+// The value buffers come from a bufPool and go back to it when Arrow
+// releases the last reference to them (the pool is their allocator), so a
+// task's batches reuse the same memory: allocating fresh columns cost a
+// quarter of MLM packing's time (zeroing new memory, faulting its pages in,
+// collecting it). Every value of a row is written, so reused memory needs no
+// clearing.
 //
 // Hand-written rather than built with Arrow builders: appending a row is one
 // copy per column, and building the record copies nothing, where builders
@@ -35,11 +43,24 @@ type exampleColumns struct {
 	mask    []int8
 	special []int8 // mlm
 
-	offs     []int32 // i*seqLen for i = 0..len-1, shared by the records made
-	ones     []int8  // seqLen ones: the attention mask of a row without padding
-	lastRows int     // rows of the last batch: the capacity given to the next
-	placed   bool    // mlm: the next add's row was written in place (rowDest)
+	offs    []int32               // i*seqLen for i = 0..len-1, shared by the records made
+	ones    []int8                // seqLen ones: the attention mask of a row without padding
+	maxRows int                   // rows of the largest batch so far: the capacity given to the next
+	placed  bool                  // mlm: the next add's row was written in place (rowDest)
+	pools   [nColumnKinds]bufPool // one per column, so that buffers of one size circulate together
 }
+
+// Column kinds of exampleColumns, indexing its pools.
+const (
+	kindIDs = iota
+	kindLabels
+	kindPos
+	kindSeqLens
+	kindSeqOffs
+	kindMask
+	kindSpecial
+	nColumnKinds
+)
 
 func newExampleColumns(o pack.PackOptions) *exampleColumns {
 	c := &exampleColumns{schema: exampleSchema(o.Examples), mlm: o.Examples == pack.ExamplesMLM, seqLen: o.SeqLen}
@@ -98,19 +119,23 @@ func (c *exampleColumns) add(e *pack.Example) {
 	}
 }
 
-// alloc gives the column slices room for as many rows as the last batch had.
+// alloc gives the column slices room for as many rows as the largest batch
+// had, from the pool, or new memory with a quarter more room (a batch that
+// outgrows its columns copies them as they grow).
 func (c *exampleColumns) alloc() {
-	n := max(c.lastRows, 16) * c.seqLen
-	c.ids = make([]int32, 0, n)
-	c.labels = make([]int32, 0, n)
-	c.mask = make([]int8, 0, n)
+	rows := max(c.maxRows, 16)
+	n := rows * c.seqLen
+	p := &c.pools
+	c.ids = p[kindIDs].int32s(n)
+	c.labels = p[kindLabels].int32s(n)
+	c.mask = p[kindMask].int8s(n)
 	if c.mlm {
-		c.special = make([]int8, 0, n)
+		c.special = p[kindSpecial].int8s(n)
 		return
 	}
-	c.pos = make([]int32, 0, n)
-	c.seqLens = make([]int32, 0, max(c.lastRows, 16)*4)
-	c.seqOffs = make([]int32, 1, max(c.lastRows, 16)+1)
+	c.pos = p[kindPos].int32s(n)
+	c.seqLens = p[kindSeqLens].int32s(rows * 4)
+	c.seqOffs = append(p[kindSeqOffs].int32s(rows+1), 0)
 }
 
 // take returns the gathered rows as a record (possibly of no rows) and
@@ -122,28 +147,30 @@ func (c *exampleColumns) take(mem memory.Allocator) arrow.Record {
 	}
 	offs := c.fixedOffsets(n)
 	f := c.schema.Fields()
+	shared := memory.NewBufferBytes(int32Bytes(offs))
+	own := func(kind int, b []byte) *memory.Buffer { return memory.NewBufferWithAllocator(b, &c.pools[kind]) }
 	var cols []arrow.Array
 	if c.mlm {
 		cols = []arrow.Array{
-			listColumn(f[0].Type, offs, int32Bytes(c.ids), len(c.ids)),
-			listColumn(f[1].Type, offs, int8Bytes(c.mask), len(c.mask)),
-			listColumn(f[2].Type, offs, int8Bytes(c.special), len(c.special)),
-			listColumn(f[3].Type, offs, int32Bytes(c.labels), len(c.labels)),
+			listColumn(f[0].Type, shared, own(kindIDs, int32Bytes(c.ids)), len(c.ids)),
+			listColumn(f[1].Type, shared, own(kindMask, int8Bytes(c.mask)), len(c.mask)),
+			listColumn(f[2].Type, shared, own(kindSpecial, int8Bytes(c.special)), len(c.special)),
+			listColumn(f[3].Type, shared, own(kindLabels, int32Bytes(c.labels)), len(c.labels)),
 		}
 	} else {
 		cols = []arrow.Array{
-			listColumn(f[0].Type, offs, int32Bytes(c.ids), len(c.ids)),
-			listColumn(f[1].Type, offs, int32Bytes(c.labels), len(c.labels)),
-			listColumn(f[2].Type, offs, int32Bytes(c.pos), len(c.pos)),
-			listColumn(f[3].Type, c.seqOffs, int32Bytes(c.seqLens), len(c.seqLens)),
-			listColumn(f[4].Type, offs, int8Bytes(c.mask), len(c.mask)),
+			listColumn(f[0].Type, shared, own(kindIDs, int32Bytes(c.ids)), len(c.ids)),
+			listColumn(f[1].Type, shared, own(kindLabels, int32Bytes(c.labels)), len(c.labels)),
+			listColumn(f[2].Type, shared, own(kindPos, int32Bytes(c.pos)), len(c.pos)),
+			listColumn(f[3].Type, own(kindSeqOffs, int32Bytes(c.seqOffs)), own(kindSeqLens, int32Bytes(c.seqLens)), len(c.seqLens)),
+			listColumn(f[4].Type, shared, own(kindMask, int8Bytes(c.mask)), len(c.mask)),
 		}
 	}
 	rec := array.NewRecord(c.schema, cols, int64(n))
 	for _, col := range cols {
 		col.Release()
 	}
-	c.lastRows = n
+	c.maxRows = max(c.maxRows, n)
 	c.reset()
 	return rec
 }
@@ -160,15 +187,105 @@ func (c *exampleColumns) fixedOffsets(n int) []int32 {
 	return c.offs[:n+1]
 }
 
-// listColumn makes a list array of type typ over offsets offs and the
-// values vals (count values, of typ's element type), wrapping both.
-func listColumn(typ arrow.DataType, offs []int32, vals []byte, count int) arrow.Array {
-	values := array.NewData(typ.(*arrow.ListType).Elem(), count, []*memory.Buffer{nil, memory.NewBufferBytes(vals)}, nil, 0, 0)
-	data := array.NewData(typ, len(offs)-1, []*memory.Buffer{nil, memory.NewBufferBytes(int32Bytes(offs))}, []arrow.ArrayData{values}, 0, 0)
+// listColumn makes a list array of type typ over the offsets offs and the
+// values vals (count values, of typ's element type), taking over the
+// caller's references to both buffers.
+func listColumn(typ arrow.DataType, offs, vals *memory.Buffer, count int) arrow.Array {
+	values := array.NewData(typ.(*arrow.ListType).Elem(), count, []*memory.Buffer{nil, vals}, nil, 0, 0)
+	vals.Release()
+	data := array.NewData(typ, offs.Len()/4-1, []*memory.Buffer{nil, offs}, []arrow.ArrayData{values}, 0, 0)
+	offs.Release()
 	values.Release()
 	out := array.NewListData(data)
 	data.Release()
 	return out
+}
+
+// poisonFreed makes bufPool overwrite every buffer Arrow frees with 0xa5
+// bytes, so that a reader holding column values past their release reads
+// garbage rather than plausible old rows (GRIST_POISON_FREED=1; the
+// pipeline tests always set it).
+var poisonFreed = os.Getenv("GRIST_POISON_FREED") != ""
+
+// bufPool recycles the buffers of one column of example records. It is the
+// memory.Allocator of those buffers, so Arrow hands each back (Free) when
+// its last reference is released, from whichever goroutine releases it. It
+// keeps the largest few buffers; a request takes the smallest that fits.
+type bufPool struct {
+	mu   sync.Mutex
+	free [][]byte // full capacity
+}
+
+// bufPoolKeep is the number of buffers kept per column: enough for a
+// record being written while the next is gathered.
+const bufPoolKeep = 2
+
+// get returns an empty slice with room for size bytes: a kept buffer large
+// enough (holding whatever it held), else new memory with a quarter more.
+func (p *bufPool) get(size int) []byte {
+	p.mu.Lock()
+	best := -1
+	for i, b := range p.free {
+		if cap(b) >= size && (best < 0 || cap(b) < cap(p.free[best])) {
+			best = i
+		}
+	}
+	if best >= 0 {
+		b := p.free[best]
+		p.free = slices.Delete(p.free, best, best+1)
+		p.mu.Unlock()
+		return b[:0]
+	}
+	p.mu.Unlock()
+	return make([]byte, 0, size+size/4)
+}
+
+func (p *bufPool) int32s(n int) []int32 { return arrow.Int32Traits.CastFromBytes(p.get(4 * n)) }
+
+func (p *bufPool) int8s(n int) []int8 { return arrow.Int8Traits.CastFromBytes(p.get(n)) }
+
+// Allocate returns size bytes (memory.Allocator).
+func (p *bufPool) Allocate(size int) []byte { return p.get(size)[:size] }
+
+// Reallocate resizes b (memory.Allocator).
+func (p *bufPool) Reallocate(size int, b []byte) []byte {
+	if size <= cap(b) {
+		return b[:size]
+	}
+	nb := p.get(size)[:size]
+	copy(nb, b)
+	p.Free(b)
+	return nb
+}
+
+// Free takes b back (memory.Allocator): kept while fewer than bufPoolKeep
+// are, else in place of the smallest kept if larger.
+func (p *bufPool) Free(b []byte) {
+	b = b[:cap(b)]
+	if cap(b) == 0 {
+		return
+	}
+	if poisonFreed {
+		b[0] = 0xa5
+		for k := 1; k < len(b); k *= 2 {
+			copy(b[k:], b[:k])
+		}
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.free) < bufPoolKeep {
+		p.free = append(p.free, b)
+		return
+	}
+	small := 0
+	for i := range p.free {
+		if cap(p.free[i]) < cap(p.free[small]) {
+			small = i
+		}
+	}
+	if cap(b) > cap(p.free[small]) {
+		p.free[small] = b
+	}
 }
 
 func int32Bytes(v []int32) []byte { return arrow.Int32Traits.CastToBytes(v) }

@@ -154,3 +154,81 @@ func TestPackSameOutputAcrossWorkers(t *testing.T) {
 		sameFiles(t, a, out(3))
 	}
 }
+
+// TestExampleColumnsReuseReleasedBuffers checks the pool: once a record is
+// released its value buffers serve the next batch (no new memory), a record
+// still held keeps its values, and the reused rows are written whole.
+func TestExampleColumnsReuseReleasedBuffers(t *testing.T) {
+	for _, examples := range []string{pack.ExamplesAR, pack.ExamplesMLM} {
+		t.Run(examples, func(t *testing.T) {
+			o := tagdefaults.Must(&pack.PackOptions{})
+			o.Examples, o.SeqLen, o.Strategy = examples, 32, pack.StrategyConcat
+			toks := pack.Tokens{Pad: 0, CLS: 1, SEP: 2, Mask: 3, VocabSize: 1000}
+			c := newExampleColumns(*o)
+			var exs []*pack.Example
+			p, err := pack.NewPacker(*o, toks, func(e *pack.Example) error {
+				c.add(e)
+				exs = append(exs, e.Clone())
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if examples == pack.ExamplesMLM {
+				p.SetRowDest(c.rowDest)
+			}
+			batch := func(first int) (arrow.Record, []*pack.Example) {
+				exs = nil
+				for d := first; d < first+40; d++ {
+					doc := make([]int32, 1+(d%40*13)%70) // the same rows in every batch
+					for i := range doc {
+						doc[i] = int32(4 + (d*7+i)%900)
+					}
+					if err := p.Add(d, doc); err != nil {
+						t.Fatal(err)
+					}
+				}
+				return c.take(memory.DefaultAllocator), exs
+			}
+			valuesAddr := func(rec arrow.Record) *byte {
+				return &rec.Column(0).(*array.List).ListValues().Data().Buffers()[1].Bytes()[0]
+			}
+			bufferAddrs := func(rec arrow.Record) map[*byte]bool {
+				m := map[*byte]bool{}
+				for _, col := range rec.Columns() {
+					m[&col.(*array.List).ListValues().Data().Buffers()[1].Bytes()[0]] = true
+				}
+				return m
+			}
+			check := func(rec arrow.Record, want []*pack.Example) {
+				t.Helper()
+				exp := builderRecord(c.schema, want, o.SeqLen)
+				defer exp.Release()
+				if !array.RecordEqual(rec, exp) {
+					t.Fatalf("record of %d rows differs from the builders'", rec.NumRows())
+				}
+			}
+			w, _ := batch(0) // the first batch sizes the columns
+			w.Release()
+			a, wantA := batch(0)
+			addrsA := bufferAddrs(a)
+			check(a, wantA)
+			a.Release() // its buffers go back to the pool (poisoned)
+			b, wantB := batch(0)
+			if !addrsA[valuesAddr(b)] {
+				t.Fatal("the released record's input_ids buffer was not reused")
+			}
+			check(b, wantB) // reused memory fully rewritten
+			held, wantHeld := batch(0)
+			d, wantD := batch(0) // taken while held is alive: other buffers
+			if valuesAddr(d) == valuesAddr(held) {
+				t.Fatal("a held record's buffer was handed out again")
+			}
+			check(held, wantHeld)
+			check(d, wantD)
+			b.Release()
+			held.Release()
+			d.Release()
+		})
+	}
+}
