@@ -502,6 +502,7 @@ func (r *runner) runTaskPhase(ctx context.Context, ph phase) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	defer r.dropIDCache()
+	defer r.dropIdle()
 	jobs := make(chan TaskSpec)
 	var wg sync.WaitGroup
 	var mu sync.Mutex
@@ -1164,6 +1165,20 @@ func (r *runner) docIDAt(phase, task, row int) (string, error) {
 }
 
 // dropIDCache forgets the ids docIDAt cached.
+// IdleDropper is an optional ability of stages that keep per-task state
+// for the next task to reuse: DropIdle lets it go when a phase's tasks are
+// done, so a later phase does not carry it.
+type IdleDropper interface{ DropIdle() }
+
+// dropIdle calls DropIdle on the stages that have it.
+func (r *runner) dropIdle() {
+	for _, s := range r.stages {
+		if d, ok := s.(IdleDropper); ok {
+			d.DropIdle()
+		}
+	}
+}
+
 func (r *runner) dropIDCache() {
 	r.idMu.Lock()
 	r.idCache = nil

@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"context"
 	"fmt"
 	"path/filepath"
 	"testing"
@@ -230,5 +231,32 @@ func TestExampleColumnsReuseReleasedBuffers(t *testing.T) {
 			held.Release()
 			d.Release()
 		})
+	}
+}
+
+// TestPackInstancesDroppedAfterPhase checks that the pack instances kept
+// for reuse (with their pooled columns) are let go once the phase's tasks
+// are done, so a later phase (here the shuffle's) does not carry them.
+func TestPackInstancesDroppedAfterPhase(t *testing.T) {
+	dir := t.TempDir()
+	for i := 0; i < 3; i++ {
+		writeCorpus(t, filepath.Join(dir, fmt.Sprintf("in-%d.jsonl.gz", i)), 120)
+	}
+	cfg := writeConfig(t, dir, "input: {paths: ["+dir+"/in-*.jsonl.gz]}\nsteps:\n  - tokenize: {tokenizer: cl100k_base, add_eos: true}\n  - pack: {seq_len: 128}\noutput: {path: "+filepath.Join(dir, "out")+"}\n")
+	r := &runner{cfg: cfg, mem: memory.DefaultAllocator, opts: RunOptions{FaultTask: -1, WorldSize: 1, Workers: 2}, out: filepath.Join(dir, "out"), work: filepath.Join(dir, "out", ".grist")}
+	if err := r.prepare(); err != nil {
+		t.Fatal(err)
+	}
+	ps := r.stages[1].(*packStage)
+	pt, err := ps.StartTask(&Task{Spec: r.tasks[0], Mem: r.mem, r: r, stats: NewStats(cfg.Plan)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps.free = append(ps.free, pt.(*packTask)) // an instance a task left behind
+	if err := r.runTaskPhase(context.Background(), r.phases[0]); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(ps.free); n != 0 {
+		t.Fatalf("%d pack instances kept after the phase", n)
 	}
 }

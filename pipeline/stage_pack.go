@@ -140,6 +140,14 @@ func (s *packStage) StartTask(t *Task) (TaskStage, error) {
 	return pt, nil
 }
 
+// DropIdle lets the instances of finished tasks go (IdleDropper): their
+// buffers and pooled columns are of no use once the phase is done.
+func (s *packStage) DropIdle() {
+	s.mu.Lock()
+	s.free = nil
+	s.mu.Unlock()
+}
+
 type packTask struct {
 	s    *packStage
 	p    *pack.Packer
