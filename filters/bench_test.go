@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/grist/grist/annotate"
+	"github.com/grist/grist/internal/cputime"
 )
 
 func benchFilter(b *testing.B, fs ...Filter) {
@@ -19,7 +20,7 @@ func benchFilter(b *testing.B, fs ...Filter) {
 	b.SetBytes(int64(total))
 	b.ReportAllocs()
 	b.ResetTimer()
-	cpu0 := processCPU()
+	cpu0 := cputime.Process()
 	for i := 0; i < b.N; i++ {
 		// every pass sees new documents, as a run does: the filters share
 		// one split per document, never one per benchmark.
@@ -30,7 +31,7 @@ func benchFilter(b *testing.B, fs ...Filter) {
 			}
 		}
 	}
-	if cpu := processCPU() - cpu0; cpu > 0 {
+	if cpu := cputime.Process() - cpu0; cpu > 0 {
 		// throughput per CPU second: steadier than wall time on a busy machine.
 		b.ReportMetric(float64(total)*float64(b.N)/cpu.Seconds()/1e6, "cpu-MB/s")
 	}

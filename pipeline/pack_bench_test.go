@@ -10,6 +10,8 @@ import (
 
 	"github.com/apache/arrow/go/v17/arrow"
 	"github.com/apache/arrow/go/v17/arrow/memory"
+
+	"github.com/grist/grist/internal/cputime"
 )
 
 // tokenizePackBench drives a tokenize step and a pack step over the same
@@ -69,9 +71,9 @@ func (tp *tokenizePackBench) pass(b *testing.B, withPack bool) (tokens, examples
 	tp.stepCPU = [2]time.Duration{}
 	// in measures the thread CPU time of f, a step's own call
 	in := func(step int, f func() (arrow.Record, error)) (arrow.Record, error) {
-		c0 := threadCPU()
+		c0 := cputime.Thread()
 		out, err := f()
-		tp.stepCPU[step] += threadCPU() - c0
+		tp.stepCPU[step] += cputime.Thread() - c0
 		return out, err
 	}
 	var pt TaskStage
@@ -128,12 +130,12 @@ func (tp *tokenizePackBench) pass(b *testing.B, withPack bool) (tokens, examples
 func (tp *tokenizePackBench) run(b *testing.B, withPack bool) {
 	b.SetBytes(tp.size)
 	b.ResetTimer()
-	cpu0 := processCPU()
+	cpu0 := cputime.Process()
 	var tokens int64
 	for i := 0; i < b.N; i++ {
 		tokens, _ = tp.pass(b, withPack)
 	}
-	cpu := processCPU() - cpu0
+	cpu := cputime.Process() - cpu0
 	b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
 	b.ReportMetric(float64(tokens)*float64(b.N)/cpu.Seconds(), "tokens/cpu-s")
 }
@@ -163,9 +165,9 @@ func (tp *tokenizePackBench) paired(b *testing.B) {
 		var pair [2]time.Duration
 		for k := 0; k < 2; k++ {
 			withPack := (i+k)%2 == 1
-			c0 := processCPU()
+			c0 := cputime.Process()
 			tp.pass(b, withPack)
-			c := processCPU() - c0
+			c := cputime.Process() - c0
 			j := 0
 			if withPack {
 				j = 1
@@ -219,7 +221,7 @@ func (tp *tokenizePackBench) packOnly(b *testing.B) {
 	}()
 	b.SetBytes(tp.size)
 	b.ResetTimer()
-	cpu0 := processCPU()
+	cpu0 := cputime.Process()
 	for i := 0; i < b.N; i++ {
 		t := tp.task()
 		pt, err := r.stages[1].(TaskStager).StartTask(t)
@@ -243,7 +245,7 @@ func (tp *tokenizePackBench) packOnly(b *testing.B) {
 		}
 		last.Release()
 	}
-	cpu := processCPU() - cpu0
+	cpu := cputime.Process() - cpu0
 	b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
 	b.ReportMetric(float64(tokens)*float64(b.N)/cpu.Seconds(), "tokens/cpu-s")
 }

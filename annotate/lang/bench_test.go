@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/pemistahl/lingua-go"
+
+	"github.com/grist/grist/internal/cputime"
 )
 
 const spamPath = "../../../shared/data/spam-assassin.jsonl.gz"
@@ -63,11 +65,11 @@ func runDetect(b *testing.B, texts []string, detect func(string)) {
 	b.ReportAllocs()
 	runtime.GC() // the models' load garbage is not the detector's
 	b.ResetTimer()
-	cpu0 := processCPU()
+	cpu0 := cputime.Process()
 	for i := 0; i < b.N; i++ {
 		detect(texts[i%len(texts)])
 	}
-	cpu := processCPU() - cpu0
+	cpu := cputime.Process() - cpu0
 	b.StopTimer()
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "docs/s")
 	// On a shared machine, the process's CPU time gives the per-core rate

@@ -1,6 +1,6 @@
 //go:build linux
 
-package pipeline
+package cputime
 
 import (
 	"time"
@@ -8,9 +8,9 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// threadCPU is the CPU time of the calling thread (lock the goroutine to its
-// thread first): a step's own work, measured around its calls.
-func threadCPU() time.Duration {
+// Thread is the CPU time of the calling thread (lock the goroutine to its
+// thread first), for the work of calls made on it.
+func Thread() time.Duration {
 	var ts unix.Timespec
 	if err := unix.ClockGettime(unix.CLOCK_THREAD_CPUTIME_ID, &ts); err != nil {
 		return 0

@@ -1,15 +1,15 @@
 //go:build unix
 
-package filters
+package cputime
 
 import (
 	"syscall"
 	"time"
 )
 
-// processCPU is the CPU time (user + system) this process has used; with
-// -cpu 1 it measures the benchmark's own work on a shared machine.
-func processCPU() time.Duration {
+// Process is the CPU time (user + system) the process has used, in all its
+// threads: with -cpu 1 a benchmark's own work, garbage collection included.
+func Process() time.Duration {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
 		return 0
