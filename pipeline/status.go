@@ -59,8 +59,9 @@ func Status(cfg *Config, outDir string) (*RunStatus, error) {
 			}
 		} else {
 			ps.Units = len(r.tasks)
+			done := r.doneTasks(ph.index)
 			for _, t := range r.tasks {
-				if !exists(r.markerPath(ph.index, t.Index)) {
+				if !done[t.Index] {
 					ps.Missing = append(ps.Missing, t.Index)
 					continue
 				}

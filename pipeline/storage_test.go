@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"sort"
@@ -304,5 +305,46 @@ func countsDiff(before, after storage.Counts) storage.Counts {
 	return storage.Counts{
 		Gets: after.Gets - before.Gets, RangeGets: after.RangeGets - before.RangeGets, RangeBytes: after.RangeBytes - before.RangeBytes,
 		Puts: after.Puts - before.Puts, Heads: after.Heads - before.Heads, Lists: after.Lists - before.Lists, Deletes: after.Deletes - before.Deletes,
+	}
+}
+
+// TestDoneTasksOneListing checks the marker listing that replaces a stat per
+// task: the same answer as a stat per marker, locally and on object storage,
+// where it takes one LIST and no HEAD.
+func TestDoneTasksOneListing(t *testing.T) {
+	for _, where := range []string{"local", "s3"} {
+		t.Run(where, func(t *testing.T) {
+			r := &runner{work: filepath.Join(t.TempDir(), ".grist")}
+			if where == "s3" {
+				r.work = storage.Join(storagetest.FakeS3(t, "grist"), "run", ".grist")
+			}
+			ctx := context.Background()
+			for _, name := range []string{"task-00000.done", "task-00002.done", "task-00011.done", "global.done", "task-3.done", "task-00004.done.tmp"} {
+				if err := storage.WriteFile(ctx, storage.Join(r.work, "markers", "p1", name), []byte("{}")); err != nil {
+					t.Fatal(err)
+				}
+			}
+			var trace syncBuffer
+			storage.SetTrace(&trace)
+			done := r.doneTasks(1)
+			storage.SetTrace(nil)
+			want := map[int]bool{0: true, 2: true, 11: true}
+			if !maps.Equal(done, want) {
+				t.Fatalf("doneTasks = %v, want %v", done, want)
+			}
+			for i := 0; i < 13; i++ {
+				if got := exists(r.markerPath(1, i)); got != done[i] {
+					t.Errorf("task %d: exists %v, doneTasks %v", i, got, done[i])
+				}
+			}
+			if where == "s3" {
+				if tr := trace.String(); strings.Count(tr, "LIST ") != 1 || strings.Contains(tr, "HEAD ") {
+					t.Errorf("want one LIST and no HEAD, traced:\n%s", tr)
+				}
+			}
+			if len(r.doneTasks(7)) != 0 {
+				t.Error("a phase without markers has done tasks")
+			}
+		})
 	}
 }
