@@ -84,19 +84,20 @@ func BenchmarkJSONLGzToJSONLGz(b *testing.B) { benchRun(b, "format: jsonl, compr
 // drives them (see tokenizePackBench), on the same batches (the first 8 MB of
 // documents), one goroutine, garbage collection included. ar: o200k_base with
 // EOS, bestfit AR rows of 2048; mlm: BERT base uncased's tokenizer (30,522
-// WordPiece tokens, tokenize/testdata/hf/bert-base-uncased.json.gz), bestfit
+// WordPiece tokens, configs/tokenizers/bert-base-uncased.json), bestfit
 // MLM rows of 512, whole words, dupe_factor 1; mlm-token: the same with
 // the token rule (whole_word off, the default); mlm-3k: the same with
-// configs/mlm.yaml's 3,000-token sample WordPiece, whose short pieces make
-// about 2.4 times more tokens of the same text. Besides ns/op it reports CPU
-// time per pass and tokens per CPU-second (per core); paired alternates the
-// two and reports pack-overhead-%; pack is the pack step alone on batches
-// tokenized beforehand (run with -cpu 1).
+// configs/tokenizers/wordpiece-sample.json, a 3,000-token WordPiece of
+// single characters (the sample corpora's alphabets fill its vocabulary),
+// which makes about 2.4 times more tokens of the same text. Besides ns/op
+// it reports CPU time per pass and tokens per CPU-second (per core); paired
+// alternates the two and reports pack-overhead-%; pack is the pack step
+// alone on batches tokenized beforehand (run with -cpu 1).
 func BenchmarkTokenizePack(b *testing.B) {
 	defer func(on bool) { poisonFreed = on }(poisonFreed)
 	poisonFreed = false // the tests' check, not part of the work measured
 	p, _ := benchCorpus(b)
-	bert := gunzipTo(b, filepath.Join("..", "tokenize", "testdata", "hf", "bert-base-uncased.json.gz"), filepath.Join(b.TempDir(), "bert-base-uncased.json"))
+	bert := filepath.Join("..", "configs", "tokenizers", "bert-base-uncased.json")
 	wp := filepath.Join("..", "configs", "tokenizers", "wordpiece-sample.json")
 	mlm := "{seq_len: 512, examples: mlm, mask_prob: 0.15, whole_word: true, dupe_factor: 1, seed: 7}"
 	mlmToken := "{seq_len: 512, examples: mlm, mask_prob: 0.15, dupe_factor: 1, seed: 7}"
@@ -113,29 +114,4 @@ func BenchmarkTokenizePack(b *testing.B) {
 		b.Run(c.name+"/pack", tp.packOnly)
 		tp.release()
 	}
-}
-
-// gunzipTo writes the gunzipped content of src to dst and returns dst.
-func gunzipTo(b *testing.B, src, dst string) string {
-	b.Helper()
-	f, err := os.Open(src)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		b.Fatal(err)
-	}
-	out, err := os.Create(dst)
-	if err != nil {
-		b.Fatal(err)
-	}
-	if _, err := io.Copy(out, zr); err != nil {
-		b.Fatal(err)
-	}
-	if err := out.Close(); err != nil {
-		b.Fatal(err)
-	}
-	return dst
 }

@@ -2,6 +2,7 @@ package tokenize
 
 import (
 	"bufio"
+	"bytes"
 	"compress/gzip"
 	"encoding/json"
 	"os"
@@ -156,4 +157,17 @@ func pieces(tok Tokenizer, ids []int32) []string {
 		out = append(out, tok.Piece(id))
 	}
 	return out
+}
+
+// TestConfigBertIsGolden checks that configs/tokenizers/bert-base-uncased.json,
+// the tokenizer of configs/mlm.yaml, is the tokenizer TestHFGolden checks
+// against the Hugging Face library (both written by scripts/gen-golden-bert.sh).
+func TestConfigBertIsGolden(t *testing.T) {
+	shipped, err := os.ReadFile(filepath.Join("..", "configs", "tokenizers", "bert-base-uncased.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(shipped, gunzipFile(t, filepath.Join("testdata", "hf", "bert-base-uncased.json.gz"))) {
+		t.Fatal("configs/tokenizers/bert-base-uncased.json differs from testdata/hf/bert-base-uncased.json.gz: run scripts/gen-golden-bert.sh")
+	}
 }

@@ -4,14 +4,16 @@
 // vocabulary in id order with "▁" marking word starts instead of BERT's "##"
 // on continuations, and "▁" alone where BERT has [unused0]), and records the
 // ids the Hugging Face `tokenizers` binding gives the texts of texts.jsonl.gz
-// with it. Run through scripts/gen-golden-bert.sh.
+// with it. The tokenizer.json itself is also written to configDir
+// (configs/tokenizers), where configs/mlm.yaml uses it. Run through
+// scripts/gen-golden-bert.sh.
 'use strict';
 const fs = require('fs');
 const path = require('path');
 const zlib = require('zlib');
 const tk = require('tokenizers');
 
-const [, , vocabFile, outDir] = process.argv;
+const [, , vocabFile, outDir, configDir] = process.argv;
 const list = JSON.parse(fs.readFileSync(vocabFile, 'utf8'));
 if (list.length !== 30522) throw new Error('expected 30522 tokens, got ' + list.length);
 const vocab = {};
@@ -51,7 +53,7 @@ const j = {
   fs.writeFileSync(file, JSON.stringify(j));
   const t = tk.Tokenizer.fromFile(file);
   fs.writeFileSync(file + '.gz', zlib.gzipSync(fs.readFileSync(file), { level: 9 }));
-  fs.unlinkSync(file);
+  fs.renameSync(file, path.join(configDir, name + '.json'));
   const texts = zlib.gunzipSync(fs.readFileSync(path.join(outDir, 'texts.jsonl.gz'))).toString('utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
   const lines = [];
   for (let i = 0; i < texts.length; i++) {
