@@ -36,6 +36,8 @@ type SinkConfig struct {
 	Format       string `yaml:"format" default:"parquet" doc:"parquet, or jsonl (with compression gzip, zstd or none)"`
 	Compression  string `yaml:"compression" default:"zstd" doc:"zstd, gzip, snappy (parquet only) or none"`
 	RowGroupRows int    `yaml:"row_group_rows" default:"65536" doc:"maximum rows per Parquet row group"`
+	MaxRows      int64  `yaml:"max_rows" doc:"output only: at most this many rows per shard; a task's rows go to part-TTTTT-SSSSS files in order (0 = one shard per task, part-TTTTT)"`
+	MaxBytes     int64  `yaml:"max_bytes" doc:"output only: a shard is closed once its size reaches this many bytes (estimated while writing: a file may pass it by up to 64 rows); files named as with max_rows (0 = no bound)"`
 
 	vocab int // megatron: the tokenizer's vocabulary size, for the token dtype
 }
@@ -136,6 +138,7 @@ func mergeSink(dst, src *SinkConfig) {
 	if src.RowGroupRows != 0 {
 		dst.RowGroupRows = src.RowGroupRows
 	}
+	dst.MaxRows, dst.MaxBytes = src.MaxRows, src.MaxBytes // validated: output only
 }
 
 func mapping(n *yaml.Node) map[string][2]*yaml.Node {
@@ -183,6 +186,17 @@ func (d *decoder) checkRequired(top map[string][2]*yaml.Node, cfg *Config) {
 		}
 		if s.RowGroupRows <= 0 {
 			d.errorf(valueNode(node, "row_group_rows"), key+".row_group_rows", "must be > 0")
+		}
+		for _, b := range []struct {
+			name string
+			v    int64
+		}{{"max_rows", s.MaxRows}, {"max_bytes", s.MaxBytes}} {
+			switch {
+			case b.v < 0:
+				d.errorf(valueNode(node, b.name), key+"."+b.name, "must be >= 0 (0 = no bound)")
+			case b.v > 0 && key != "output":
+				d.errorf(valueNode(node, b.name), key+"."+b.name, "only the output's shards are bounded")
+			}
 		}
 	}
 	check("output", &cfg.Output, top["output"])

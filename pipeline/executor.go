@@ -580,13 +580,16 @@ func (r *runner) runTask(ctx context.Context, ph phase, spec TaskSpec) (err erro
 		t.stats.Tasks = 0 // a task is counted once, in phase 0
 	}
 	started := time.Now()
-	var out *Part
+	var out *shardWriter
 	var inter *interWriter
 	var obs Observer
 	var app Applier
 	defer func() {
 		if err != nil {
-			for _, p := range []*Part{out, t.rejected, t.errors} {
+			if out != nil {
+				out.Abort()
+			}
+			for _, p := range []*Part{t.rejected, t.errors} {
 				if p != nil {
 					p.Abort()
 				}
@@ -602,7 +605,7 @@ func (r *runner) runTask(ctx context.Context, ph phase, spec TaskSpec) (err erro
 	}()
 	last := ph.index == r.phases[len(r.phases)-1].index
 	if last {
-		out, err = OpenPart(r.out, partName(spec.Index, 0, r.cfg.Output.Format, r.cfg.Output.Compression), r.cfg.Output)
+		out, err = openShards(r.out, spec.Index, r.cfg.Output)
 		if err != nil {
 			return err
 		}

@@ -222,6 +222,15 @@ func errorKind(reason string) string {
 }
 
 func partName(task, phase int, format, compression string) string {
+	ext := partExt(format, compression)
+	if phase > 0 {
+		return fmt.Sprintf("part-%05d-p%d%s", task, phase, ext)
+	}
+	return fmt.Sprintf("part-%05d%s", task, ext)
+}
+
+// partExt is the file extension of a sink's parts.
+func partExt(format, compression string) string {
 	ext := ".parquet"
 	if format == "megatron" {
 		ext = ".bin"
@@ -235,10 +244,7 @@ func partName(task, phase int, format, compression string) string {
 			ext += ".zst"
 		}
 	}
-	if phase > 0 {
-		return fmt.Sprintf("part-%05d-p%d%s", task, phase, ext)
-	}
-	return fmt.Sprintf("part-%05d%s", task, ext)
+	return ext
 }
 
 func addInt64(p *int64, n int64) { atomic.AddInt64(p, n) }

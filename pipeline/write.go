@@ -95,6 +95,15 @@ func (p *Part) Write(rec arrow.Record) error {
 // Rows written so far.
 func (p *Part) Rows() int64 { return p.rows }
 
+// Size estimates the part's size so far in bytes: the encoder's estimate
+// where it has one (Parquet's open row group), else the bytes written.
+func (p *Part) Size() int64 {
+	if s, ok := p.enc.(interface{ Size() int64 }); ok {
+		return s.Size()
+	}
+	return p.n + int64(p.bw.Buffered())
+}
+
 // sidecarWriter is an encoder that writes a second file beside the part
 // (Megatron's .idx beside its .bin).
 type sidecarWriter interface {

@@ -290,3 +290,7 @@ func (f namedField) Name() string { return f.name }
 func (f namedField) Value(base reflect.Value) reflect.Value {
 	return base.MapIndex(reflect.ValueOf(f.name))
 }
+
+// Size estimates the file's size so far: bytes written, plus the open row
+// group counted uncompressed (parquet-go's estimate).
+func (w *parquetWriter) Size() int64 { return w.w.Size() }
