@@ -235,6 +235,7 @@ func (pt *packTask) Finish(ctx context.Context, t *Task) (arrow.Record, error) {
 		"examples": st.Examples, "tokens": st.Tokens, "padding_tokens": st.PaddingTokens,
 		"split_docs": st.SplitDocs, "truncated_docs": st.TruncatedDocs, "dropped_docs": st.DroppedDocs,
 		"dropped_tokens": st.DroppedTokens, "masked_tokens": st.MaskedTokens, "input_tokens": st.InputTokens,
+		"frame_tokens": st.FrameTokens,
 	} {
 		if v != 0 {
 			t.Count(k, v)

@@ -177,6 +177,11 @@ func (s *Stats) Summary(w io.Writer, wall time.Duration) {
 	reasons("rejected", s.Rejected)
 	reasons("errors", s.Errors)
 	reasons("warnings", s.Warnings)
+	for _, st := range s.Stages {
+		if line := st.packingLine(); line != "" {
+			fmt.Fprintln(w, line)
+		}
+	}
 	secs := wall.Seconds()
 	if secs > 0 {
 		fmt.Fprintf(w, "read %d docs (%.1f MB) in %.2fs: %.0f docs/s, %.1f MB/s; wrote %d, rejected %d, errors %d\n",
@@ -185,3 +190,26 @@ func (s *Stats) Summary(w io.Writer, wall time.Duration) {
 }
 
 func mb(n int64) float64 { return float64(n) / 1e6 }
+
+// packingLine reports a packing stage's rates (empty for other stages):
+// padding in percent of the rows' positions (document tokens, padding and
+// MLM [CLS]/[SEP]), and the documents split across rows, truncated (ids
+// lost) and dropped (all ids lost), in percent of the documents packed.
+func (st StageStats) packingLine() string {
+	c := st.Counters
+	if _, ok := c["examples"]; !ok {
+		return ""
+	}
+	pct := func(n, of int64) float64 {
+		if of == 0 {
+			return 0
+		}
+		return 100 * float64(n) / float64(of)
+	}
+	positions := c["tokens"] + c["padding_tokens"] + c["frame_tokens"]
+	docs := st.DocsIn
+	return fmt.Sprintf("%s: %d examples, %d tokens; padding %.2f%% of positions; documents split %d (%.2f%%), truncated %d (%.2f%%), dropped %d (%.2f%%) of %d",
+		st.Name, c["examples"], c["tokens"], pct(c["padding_tokens"], positions),
+		c["split_docs"], pct(c["split_docs"], docs), c["truncated_docs"], pct(c["truncated_docs"], docs),
+		c["dropped_docs"], pct(c["dropped_docs"], docs), docs)
+}
