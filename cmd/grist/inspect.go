@@ -39,7 +39,7 @@ func newInspectCmd() *cobra.Command {
 			return inspectParquet(c.OutOrStdout(), args[0], rows, width, tok)
 		},
 	}
-	c.Flags().StringVarP(&tokSpec, "tokenizer", "t", "", "decode input_ids with this tokenizer: packed rows show document boundaries (⟦doc⟧), MLM rows masked positions ([MASK:original])")
+	c.Flags().StringVarP(&tokSpec, "tokenizer", "t", "", "decode input_ids with this tokenizer: packed rows show document boundaries (⟦doc⟧), SFT rows the spans that carry loss («reply»), MLM rows masked positions ([MASK:original])")
 	c.Flags().IntVarP(&rows, "rows", "n", 5, "rows to show")
 	c.Flags().StringVar(&sample, "sample", "", "tokenizers: held-out documents (any grist input) for bytes per token and script coverage")
 	c.Flags().IntVar(&width, "width", 200, "characters shown per value (0 = all)")
@@ -126,8 +126,10 @@ func clip(s string, width int) string {
 }
 
 // decodeRow renders a row's input_ids as text: documents of a packed row
-// between ⟦ ⟧ (from seq_lens), padding left out, and for MLM rows each
-// selected position as [MASK:original] (or [random→original], [=original]).
+// between ⟦ ⟧ (from seq_lens), padding left out, in rows where some document
+// positions carry no loss (SFT) the positions that do between « », and for
+// MLM rows each selected position as [MASK:original] (or [random→original],
+// [=original]).
 func decodeRow(tok tokenize.Tokenizer, rec arrow.Record, i int) (string, bool) {
 	list := func(name string) []int32 {
 		idx := rec.Schema().FieldIndices(name)
@@ -188,10 +190,43 @@ func decodeRow(tok tokenize.Tokenizer, rec arrow.Record, i int) (string, bool) {
 	if lens == nil {
 		return dec(ids), true
 	}
+	labels := list(pipeline.ColLabels)
+	// rows with untrained document positions (SFT) show what carries loss
+	partial := false
+	for k, n := 0, 0; k < len(lens) && labels != nil; k++ {
+		for j := n; j < min(n+int(lens[k]), len(labels)); j++ {
+			partial = partial || labels[j] == -100
+		}
+		n += int(lens[k])
+	}
 	for _, n := range lens {
 		end := min(pos+int(n), len(ids))
-		sb.WriteString("⟦" + dec(ids[pos:end]) + "⟧")
+		sb.WriteString("⟦")
+		if partial {
+			writeLossSpans(&sb, ids[pos:end], labels[pos:end], dec)
+		} else {
+			sb.WriteString(dec(ids[pos:end]))
+		}
+		sb.WriteString("⟧")
 		pos = end
 	}
 	return sb.String(), true
+}
+
+// writeLossSpans writes a document's text with the runs of positions that
+// carry loss (label not -100) between « and ».
+func writeLossSpans(sb *strings.Builder, ids, labels []int32, dec func([]int32) string) {
+	for start := 0; start < len(ids); {
+		trained := labels[start] != -100
+		end := start + 1
+		for end < len(ids) && (labels[end] != -100) == trained {
+			end++
+		}
+		if trained {
+			sb.WriteString("«" + dec(ids[start:end]) + "»")
+		} else {
+			sb.WriteString(dec(ids[start:end]))
+		}
+		start = end
+	}
 }
