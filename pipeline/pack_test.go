@@ -122,6 +122,7 @@ output: {path: `+dir+`/`+strategy+`}
 			t.Fatalf("bestfit reports no padding: %v", c)
 		}
 	}
+	t.Logf("documents split or truncated at seq_len 2048: concat %d, bestfit %d", split["concat"], split["bestfit"])
 	if split["bestfit"] >= split["concat"] {
 		t.Fatalf("bestfit split %d documents, concat %d", split["bestfit"], split["concat"])
 	}
