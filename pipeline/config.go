@@ -37,7 +37,7 @@ type SinkConfig struct {
 	Compression  string `yaml:"compression" default:"zstd" doc:"zstd, gzip, snappy (parquet only) or none"`
 	RowGroupRows int    `yaml:"row_group_rows" default:"65536" doc:"maximum rows per Parquet row group"`
 	MaxRows      int64  `yaml:"max_rows" doc:"output only: at most this many rows per shard; a task's rows go to part-TTTTT-SSSSS files in order (0 = one shard per task, part-TTTTT)"`
-	MaxBytes     int64  `yaml:"max_bytes" doc:"output only: a shard is closed once its size reaches this many bytes (estimated while writing: a file may pass it by up to 64 rows); files named as with max_rows (0 = no bound)"`
+	MaxBytes     int64  `yaml:"max_bytes" doc:"output only: a shard is closed once its size reaches this many bytes (estimated while writing: a file may pass it by about a row and its footer; Parquet row groups are then closed at an eighth of it, at least 1 MiB, and files much smaller than that come out smaller than the bound); files named as with max_rows (0 = no bound)"`
 
 	vocab int // megatron: the tokenizer's vocabulary size, for the token dtype
 }

@@ -29,7 +29,12 @@ type parquetWriter struct {
 	vals    []parquet.Value
 	rgRows  int64
 	maxRows int64
-	schema  *arrow.Schema
+	// groupBytes (see groupBytes) closes a row group once its
+	// estimate (uncompressed) reaches it, so that the file's size estimate,
+	// exact for closed row groups, stays close to the real size
+	groupBytes int64
+	flushedAt  int64 // the estimate when the last row group was closed
+	schema     *arrow.Schema
 }
 
 type colEncoder struct {
@@ -76,7 +81,7 @@ func newParquetWriter(w io.Writer, schema *arrow.Schema, sink SinkConfig) (*parq
 		}
 	}
 	pw := parquet.NewGenericWriter[any](w, opts...)
-	return &parquetWriter{w: pw, cols: cols, maxRows: int64(sink.RowGroupRows), schema: schema}, nil
+	return &parquetWriter{w: pw, cols: cols, maxRows: int64(sink.RowGroupRows), groupBytes: groupBytes(sink.MaxBytes), schema: schema}, nil
 }
 
 func parquetNode(f arrow.Field) (parquet.Node, colEncoder, error) {
@@ -149,11 +154,12 @@ func (w *parquetWriter) Write(rec arrow.Record) error {
 		}
 		w.rgRows += int64(end - start)
 		start = end
-		if w.rgRows >= w.maxRows {
+		if w.rgRows >= w.maxRows || (w.groupBytes > 0 && w.w.Size()-w.flushedAt >= w.groupBytes) {
 			if err := w.w.Flush(); err != nil {
 				return err
 			}
 			w.rgRows = 0
+			w.flushedAt = w.w.Size()
 		}
 	}
 	return nil
@@ -294,3 +300,14 @@ func (f namedField) Value(base reflect.Value) reflect.Value {
 // Size estimates the file's size so far: bytes written, plus the open row
 // group counted uncompressed (parquet-go's estimate).
 func (w *parquetWriter) Size() int64 { return w.w.Size() }
+
+// groupBytes is the row group size estimate at which a file bounded by
+// maxBytes closes its open row group: an eighth of the bound, at least
+// 1 MiB (smaller row groups make footers that outgrow the estimate); 0 for
+// no bound.
+func groupBytes(maxBytes int64) int64 {
+	if maxBytes <= 0 {
+		return 0
+	}
+	return max(maxBytes/8, 1<<20)
+}

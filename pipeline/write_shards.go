@@ -24,8 +24,8 @@ type shardWriter struct {
 	done    []PartInfo
 }
 
-// shardStep is how many rows are written between two size checks under
-// max_bytes: a part exceeds the bound by less than this many rows.
+// shardStep is the most rows written between two size checks under
+// max_bytes (see bytesStep).
 const shardStep = 64
 
 func openShards(dir string, task int, sink SinkConfig) (*shardWriter, error) {
@@ -66,7 +66,7 @@ func (s *shardWriter) Write(rec arrow.Record) error {
 			take = min(take, s.sink.MaxRows-s.cur.Rows())
 		}
 		if s.sink.MaxBytes > 0 {
-			take = min(take, shardStep)
+			take = min(take, s.bytesStep())
 		}
 		part := rec.NewSlice(off, off+take)
 		err := s.cur.Write(part)
@@ -82,6 +82,19 @@ func (s *shardWriter) Write(rec arrow.Record) error {
 		}
 	}
 	return nil
+}
+
+// bytesStep is how many rows to write before the next size check under
+// max_bytes: about the rows that still fit at the part's mean row size so
+// far (one more, so the part fills), at least 1 and at most shardStep.
+func (s *shardWriter) bytesStep() int64 {
+	rows := s.cur.Rows()
+	if rows == 0 {
+		return shardStep
+	}
+	size := s.cur.Size()
+	per := max(1, size/rows)
+	return min(max((s.sink.MaxBytes-size)/per+1, 1), shardStep)
 }
 
 // closePart commits the open part and moves to the next name.
