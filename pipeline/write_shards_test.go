@@ -12,6 +12,8 @@ import (
 
 	"github.com/apache/arrow/go/v17/arrow/array"
 
+	"github.com/grist/grist/internal/storage"
+	"github.com/grist/grist/internal/storage/storagetest"
 	"github.com/grist/grist/tokenize/megatron"
 )
 
@@ -34,7 +36,7 @@ steps:
   - length: {min_chars: 1}
   - tokenize: {tokenizer: cl100k_base, add_eos: true}
   - pack: {seq_len: 64, strategy: concat, examples: ar}
-output: {path: `+out+`, row_group_rows: 50`+bounds+`}
+output: {path: "`+out+`", row_group_rows: 50`+bounds+`}
 `)
 }
 
@@ -204,4 +206,25 @@ output: {path: `+out+`, format: megatron`+bounds+`}
 	if bins < 2 || !slices.EqualFunc(got, want, slices.Equal[[]int32]) {
 		t.Fatalf("%d .bin files holding %d documents; the unbounded run has %d", bins, len(got), len(want))
 	}
+}
+
+// TestOutputShardBoundsS3: bounded shards written to (fake) S3 equal the
+// local ones; a failed task leaves none of its parts in the bucket, and the
+// resumed run completes the same files.
+func TestOutputShardBoundsS3(t *testing.T) {
+	dir := t.TempDir()
+	run(t, shardsConfig(t, dir, dir+"/local", "max_rows: 7"), RunOptions{Workers: 2})
+	want := listOutput(t, dir+"/local")
+	out := storage.Join(storagetest.FakeS3(t, "grist"), "runs", "bounded")
+	cfg := shardsConfig(t, dir, out, "max_rows: 7")
+	if _, err := Run(context.Background(), cfg, RunOptions{Workers: 1, FaultTask: 1}); err == nil {
+		t.Fatal("the injected fault did not fail the run")
+	}
+	for name := range listOutput(t, out) {
+		if strings.HasPrefix(name, "part-00001-") {
+			t.Errorf("failed task 1 left %s", name)
+		}
+	}
+	run(t, cfg, RunOptions{Workers: 2, Resume: true})
+	sameOutput(t, want, listOutput(t, out), dir, dir)
 }
