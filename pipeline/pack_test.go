@@ -245,3 +245,29 @@ func TestSFTLabelsOnlyOnAssistantTokens(t *testing.T) {
 		}
 	}
 }
+
+// TestPackARNeedsEOS: AR rows that hold several documents need the tokenize
+// step to end each with EOS; without it the configuration is refused, naming
+// both lines. One document per row (strategy none) needs no separator.
+func TestPackARNeedsEOS(t *testing.T) {
+	dir := t.TempDir()
+	writeCorpus(t, filepath.Join(dir, "in.jsonl.gz"), 10)
+	for _, c := range []struct{ tokenize, pack, want string }{
+		{"{tokenizer: cl100k_base}", "{strategy: concat}", "pipeline.yaml:5: steps[1].pack: examples ar with strategy concat puts several documents in a row, but the tokenize step (line 4) ends them with no EOS"},
+		{"{tokenizer: cl100k_base}", "{strategy: bestfit}", "the tokenize step (line 4) ends them with no EOS"},
+		{"{tokenizer: cl100k_base, add_eos: true}", "{strategy: concat}", ""},
+		{"{tokenizer: cl100k_base}", "{strategy: none}", ""},
+	} {
+		cfg := writeConfig(t, dir, `
+input: {paths: [`+dir+`/in.jsonl.gz]}
+steps:
+  - tokenize: `+c.tokenize+`
+  - pack: `+c.pack+`
+output: {path: `+dir+`/out}
+`)
+		_, err := Validate(cfg)
+		if (c.want == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), c.want)) {
+			t.Errorf("%s then %s: got %v, want %q", c.tokenize, c.pack, err, c.want)
+		}
+	}
+}

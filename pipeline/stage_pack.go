@@ -62,16 +62,22 @@ func newPackStage(opts any, env *Env) (Stage, error) {
 		return nil, err
 	}
 	spec := ""
-	for _, sc := range env.Config.Plan[:env.Index] {
+	var tokStep *StepConf
+	for i, sc := range env.Config.Plan[:env.Index] {
 		if to, ok := sc.Options.(*TokenizeOptions); ok {
-			spec = to.Tokenizer
+			spec, tokStep = to.Tokenizer, &env.Config.Plan[i]
 		}
 		if co, ok := sc.Options.(*ChatOptions); ok {
-			spec = co.Tokenizer
+			spec, tokStep = co.Tokenizer, nil
 		}
 	}
 	if spec == "" {
 		return nil, fmt.Errorf("pack needs a tokenize (or tokenize_chat) step before it")
+	}
+	// AR rows of several documents need a separator, and the pack stage
+	// adds none: without EOS a model would learn documents as one text
+	if tokStep != nil && o.Examples == pack.ExamplesAR && o.Strategy != pack.StrategyNone && !tokStep.Options.(*TokenizeOptions).AddEOS {
+		return nil, fmt.Errorf("examples ar with strategy %s puts several documents in a row, but the tokenize step (line %d) ends them with no EOS: set add_eos: true there (or use strategy none, one document per row)", o.Strategy, tokStep.Line)
 	}
 	tok, err := LoadTokenizer(spec, false)
 	if err != nil {
