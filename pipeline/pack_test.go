@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -268,6 +269,37 @@ output: {path: `+dir+`/out}
 		_, err := Validate(cfg)
 		if (c.want == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), c.want)) {
 			t.Errorf("%s then %s: got %v, want %q", c.tokenize, c.pack, err, c.want)
+		}
+	}
+}
+
+// TestPackWarnsOfTemplateBOS: when the tokenizer's template starts every
+// sequence with BOS (Llama's) and the tokenize step does not add it, the run
+// says so; with add_bos, or a tokenizer without such a template, it does not.
+func TestPackWarnsOfTemplateBOS(t *testing.T) {
+	dir := t.TempDir()
+	writeCorpus(t, filepath.Join(dir, "in.jsonl.gz"), 20)
+	llama := filepath.Join("..", "tokenize", "testdata", "hf", "bpe-llama.json")
+	for _, c := range []struct {
+		tokenize string
+		warn     bool
+	}{
+		{"{tokenizer: " + llama + ", add_eos: true}", true},
+		{"{tokenizer: " + llama + ", add_eos: true, add_bos: true}", false},
+		{"{tokenizer: cl100k_base, add_eos: true}", false},
+	} {
+		cfg := writeConfig(t, dir, `
+input: {paths: [`+dir+`/in.jsonl.gz]}
+steps:
+  - tokenize: `+c.tokenize+`
+  - pack: {seq_len: 256}
+output: {path: `+dir+`/out}
+`)
+		var log bytes.Buffer
+		run(t, cfg, RunOptions{Workers: 1, Overwrite: true, Progress: &log})
+		warned := strings.Contains(log.String(), `starts every sequence with BOS "<s>" (its template), but the tokenize step (line 4) has add_bos: false`)
+		if warned != c.warn {
+			t.Errorf("%s: warned %v, want %v; log:\n%s", c.tokenize, warned, c.warn, log.String())
 		}
 	}
 }

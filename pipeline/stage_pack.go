@@ -83,6 +83,11 @@ func newPackStage(opts any, env *Env) (Stage, error) {
 	if err != nil {
 		return nil, err
 	}
+	if tokStep != nil && o.Examples == pack.ExamplesAR && !tokStep.Options.(*TokenizeOptions).AddBOS {
+		if bos, ok := templateBOS(tok); ok {
+			env.Logf("pack: %s starts every sequence with BOS %q (its template), but the tokenize step (line %d) has add_bos: false, so AR rows hold documents without it", spec, tok.Piece(bos), tokStep.Line)
+		}
+	}
 	toks, err := pack.TokensFor(tok, o.Examples)
 	if err != nil {
 		return nil, err
@@ -94,6 +99,20 @@ func newPackStage(opts any, env *Env) (Stage, error) {
 		}
 	}
 	return &packStage{o: o, toks: toks, tok: tok}, nil
+}
+
+// templateBOS reports the BOS id when the tokenizer's template (a Hugging
+// Face post-processor) starts every single sequence with it, as Llama's does.
+func templateBOS(tok tokenize.Tokenizer) (int32, bool) {
+	t, ok := tok.(interface {
+		SpecialTemplate() (prefix, suffix []int32)
+	})
+	if !ok {
+		return 0, false
+	}
+	bos, ok := tok.Special("bos")
+	prefix, _ := t.SpecialTemplate()
+	return bos, ok && len(prefix) > 0 && prefix[0] == bos
 }
 
 func (s *packStage) Process(ctx context.Context, t *Task, rec arrow.Record) (arrow.Record, error) {
